@@ -1,0 +1,189 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// HealthChecker proves that a configuration reaches its vendor API with valid credentials.
+type HealthChecker interface {
+	CheckHealth(ctx context.Context, cfg *Config) error
+}
+
+// Health states, as FortiSOAR names them.
+const (
+	StatusAvailable     = "Available"
+	StatusDisconnected  = "Disconnected"
+	StatusDeactivated   = "Deactivated"
+	StatusNotConfigured = "NotConfigured"
+)
+
+// Health is the outcome of a health check.
+type Health struct {
+	Status   string
+	Message  string
+	ConfigID string
+}
+
+// ExecuteRequest is FortiSOAR's execute body.
+type ExecuteRequest struct {
+	Connector string         `json:"connector"`
+	Version   string         `json:"version"`
+	Operation string         `json:"operation"`
+	Config    string         `json:"config"`
+	Params    map[string]any `json:"params"`
+	Audit     bool           `json:"audit"`
+}
+
+// Connector executes operations of one manifest through a registry.
+type Connector struct {
+	manifest      *Manifest
+	registry      *Registry
+	configs       ConfigSource
+	health        HealthChecker
+	logger        *zap.Logger
+	healthTimeout time.Duration
+	execTimeout   time.Duration
+}
+
+// Option configures a Connector.
+type Option func(*Connector)
+
+// WithLogger sets the logger (default: no logging).
+func WithLogger(l *zap.Logger) Option { return func(c *Connector) { c.logger = l } }
+
+// WithHealthChecker sets the checker behind CheckHealth.
+func WithHealthChecker(h HealthChecker) Option { return func(c *Connector) { c.health = h } }
+
+// WithHealthTimeout bounds each health check (default 15s).
+func WithHealthTimeout(d time.Duration) Option { return func(c *Connector) { c.healthTimeout = d } }
+
+// WithExecuteTimeout bounds each Execute (default 5m; 0 keeps the default).
+func WithExecuteTimeout(d time.Duration) Option {
+	return func(c *Connector) {
+		if d > 0 {
+			c.execTimeout = d
+		}
+	}
+}
+
+// New returns a Connector after checking that manifest operations and registered handlers
+// match one to one.
+func New(m *Manifest, reg *Registry, configs ConfigSource, opts ...Option) (*Connector, error) {
+	if err := reg.CrossCheck(m); err != nil {
+		return nil, err
+	}
+	c := &Connector{
+		manifest: m, registry: reg, configs: configs, logger: zap.NewNop(),
+		healthTimeout: 15 * time.Second, execTimeout: 5 * time.Minute,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// Manifest returns the connector's manifest.
+func (c *Connector) Manifest() *Manifest { return c.manifest }
+
+// Configs returns the connector's configuration source.
+func (c *Connector) Configs() ConfigSource { return c.configs }
+
+// Execute validates req and runs its operation. Every failure is an *Error or carries a kind
+// (see KindOf); no handler is called unless the request is entirely valid.
+func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, err error) {
+	m := c.manifest
+	if req.Connector != m.Name {
+		return nil, Errorf(KindNotFound, "unknown connector %q: this server runs %q", req.Connector, m.Name)
+	}
+	if req.Version != "" && req.Version != m.Version {
+		return nil, Errorf(KindNotFound, "connector %s has no version %q: installed version is %s", m.Name, req.Version, m.Version)
+	}
+	if req.Operation == "" {
+		return nil, Errorf(KindInvalid, "operation is required")
+	}
+	op := m.Operation(req.Operation)
+	if op == nil {
+		return nil, Errorf(KindNotFound, "connector %s %s has no operation %q", m.Name, m.Version, req.Operation)
+	}
+	h, err := c.registry.Lookup(op.Name)
+	if err != nil {
+		return nil, &Error{Kind: KindInternal, Err: err}
+	}
+	params, err := op.ValidateParams(req.Params)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := c.resolve(ctx, req.Config)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Inactive {
+		return nil, Errorf(KindDisabled, "configuration %q is deactivated", cfg.Name)
+	}
+	if !op.Enabled || !cfg.OperationEnabled(op.Name) {
+		return nil, Errorf(KindDisabled, "operation %q (%s) is disabled for configuration %q", op.Name, op.Title, cfg.Name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.execTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			LoggerFrom(ctx, c.logger).Error("operation panicked", zap.String("operation", op.Name),
+				zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+			data, err = nil, Errorf(KindInternal, "internal error in operation %q; it has been logged", op.Name)
+		}
+	}()
+	data, err = h.Handle(ctx, &Call{Operation: op, Params: params, Config: cfg})
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+			return nil, &Error{Kind: KindOperation, Msg: fmt.Sprintf("operation %q did not finish within %s", op.Name, c.execTimeout), Err: err}
+		}
+		return nil, err
+	}
+	return data, nil
+}
+
+func (c *Connector) resolve(ctx context.Context, ref string) (*Config, error) {
+	cfg, err := c.configs.Resolve(ctx, ref)
+	if errors.Is(err, ErrNoConfig) {
+		if ref == "" {
+			return nil, &Error{Kind: KindNoConfig, Msg: fmt.Sprintf("INTEGRATION-12: Could not find a connector configuration: connector %s %s has no default configuration", c.manifest.Name, c.manifest.Version)}
+		}
+		return nil, &Error{Kind: KindNoConfig, Msg: fmt.Sprintf("INTEGRATION-12: Could not find a connector configuration with id or name %q", ref)}
+	}
+	if err != nil {
+		return nil, &Error{Kind: KindInternal, Msg: "resolve configuration", Err: err}
+	}
+	return cfg, nil
+}
+
+// CheckHealth checks the configuration ref (or the default) live, bounded by the health timeout.
+func (c *Connector) CheckHealth(ctx context.Context, ref string) Health {
+	cfg, err := c.resolve(ctx, ref)
+	if err != nil {
+		if KindOf(err) == KindNoConfig {
+			return Health{Status: StatusNotConfigured, Message: err.Error()}
+		}
+		return Health{Status: StatusDisconnected, Message: err.Error()}
+	}
+	if cfg.Inactive {
+		return Health{Status: StatusDeactivated, Message: fmt.Sprintf("configuration %q is deactivated", cfg.Name), ConfigID: cfg.ID}
+	}
+	if c.health == nil {
+		return Health{Status: StatusDisconnected, Message: "no health check is available", ConfigID: cfg.ID}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.healthTimeout)
+	defer cancel()
+	if err := c.health.CheckHealth(ctx, cfg); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("health check did not finish within %s: %w", c.healthTimeout, err)
+		}
+		return Health{Status: StatusDisconnected, Message: err.Error(), ConfigID: cfg.ID}
+	}
+	return Health{Status: StatusAvailable, Message: "Connector is available", ConfigID: cfg.ID}
+}

@@ -1,0 +1,234 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo/v4"
+
+	"github.com/fortisoar-connectors/sentinelone/connector"
+)
+
+// success is FortiSOAR's execute success envelope.
+type success struct {
+	Data      any    `json:"data"`
+	Message   string `json:"message"`
+	Operation string `json:"operation"`
+	Status    string `json:"status"`
+}
+
+// executeBody is the execute request as decoded, before its fields are type-checked.
+type executeBody struct {
+	Connector string `validate:"required,max=128"`
+	Version   string `validate:"max=32"`
+	Operation string `validate:"required,max=128"`
+	Config    string `validate:"max=256"`
+	Params    map[string]any
+}
+
+var validate = validator.New(validator.WithRequiredStructEnabled())
+
+// readJSON reads a JSON object body of at most the configured size, with a JSON content type.
+func (s *Server) readJSON(c echo.Context) (map[string]json.RawMessage, error) {
+	r := c.Request()
+	ct := r.Header.Get(echo.HeaderContentType)
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != echo.MIMEApplicationJSON {
+		return nil, errorf(http.StatusUnsupportedMediaType, "Content-Type must be application/json, got %q", ct)
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, s.opts.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", s.opts.MaxBodyBytes)
+		}
+		return nil, errorf(http.StatusBadRequest, "read request body: %v", err)
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, errorf(http.StatusBadRequest, "request body is empty: send a JSON object")
+	}
+	var body map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&body); err != nil {
+		return nil, errorf(http.StatusBadRequest, "request body is not a JSON object: %v", err)
+	}
+	if dec.More() {
+		return nil, errorf(http.StatusBadRequest, "request body has data after the JSON object")
+	}
+	if body == nil {
+		return nil, errorf(http.StatusBadRequest, "request body must be a JSON object, not null")
+	}
+	return body, nil
+}
+
+// stringField decodes an optional string field; null means absent.
+func stringField(body map[string]json.RawMessage, name string) (string, error) {
+	raw, ok := body[name]
+	if !ok || string(raw) == "null" {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", errorf(http.StatusBadRequest, "%s must be a string", name)
+	}
+	return s, nil
+}
+
+func decodeExecute(body map[string]json.RawMessage) (*executeBody, error) {
+	var b executeBody
+	var err error
+	for name, dst := range map[string]*string{"connector": &b.Connector, "version": &b.Version, "operation": &b.Operation, "config": &b.Config} {
+		if *dst, err = stringField(body, name); err != nil {
+			return nil, err
+		}
+	}
+	if raw, ok := body["params"]; ok && string(raw) != "null" {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&b.Params); err != nil || b.Params == nil {
+			return nil, errorf(http.StatusBadRequest, "params must be a JSON object of parameter names to values")
+		}
+	}
+	if err := validate.Struct(&b); err != nil {
+		var verrs validator.ValidationErrors
+		if errors.As(err, &verrs) {
+			fe := verrs[0]
+			field := map[string]string{"Connector": "connector", "Version": "version", "Operation": "operation", "Config": "config"}[fe.Field()]
+			if fe.Tag() == "required" {
+				return nil, errorf(http.StatusBadRequest, "%s is required", field)
+			}
+			return nil, errorf(http.StatusBadRequest, "%s is longer than %s characters", field, fe.Param())
+		}
+		return nil, errorf(http.StatusBadRequest, "invalid request: %v", err)
+	}
+	return &b, nil
+}
+
+func (s *Server) execute(c echo.Context) error {
+	c.Set("execute", true)
+	body, err := s.readJSON(c)
+	if err != nil {
+		return err
+	}
+	b, err := decodeExecute(body)
+	if err != nil {
+		return err
+	}
+	c.Set("operation", b.Operation)
+	data, err := s.conn.Execute(c.Request().Context(), connector.ExecuteRequest{
+		Connector: b.Connector, Version: b.Version, Operation: b.Operation, Config: b.Config, Params: b.Params,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, success{Data: data, Message: "", Operation: b.Operation, Status: "Success"})
+}
+
+// checkConnector answers 404 unless name and version are this server's connector.
+func (s *Server) checkConnector(c echo.Context) error {
+	m := s.conn.Manifest()
+	if name := c.Param("name"); name != m.Name {
+		return errorf(http.StatusNotFound, "unknown connector %q: this server runs %q", name, m.Name)
+	}
+	if v := c.Param("version"); v != m.Version {
+		return errorf(http.StatusNotFound, "connector %s has no version %q: installed version is %s", m.Name, v, m.Version)
+	}
+	return nil
+}
+
+// healthBody is FortiSOAR's health check answer.
+type healthBody struct {
+	OK        bool    `json:"_status"`
+	ConfigID  *string `json:"config_id"`
+	Message   string  `json:"message"`
+	Name      string  `json:"name"`
+	RequestID string  `json:"request_id"`
+	Status    string  `json:"status"`
+	Version   string  `json:"version"`
+}
+
+func (s *Server) healthcheck(c echo.Context) error {
+	if err := s.checkConnector(c); err != nil {
+		return err
+	}
+	h := s.conn.CheckHealth(c.Request().Context(), c.QueryParam("config"))
+	m := s.conn.Manifest()
+	body := healthBody{
+		OK: h.Status == connector.StatusAvailable, Message: h.Message, Name: m.Name, Version: m.Version,
+		Status: h.Status, RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+	}
+	if h.ConfigID != "" {
+		body.ConfigID = &h.ConfigID
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+// maskedConfigs lists the configurations with secrets masked, or nil when the source cannot list.
+func (s *Server) maskedConfigs(c echo.Context) ([]map[string]any, error) {
+	lister, ok := s.conn.Configs().(connector.ConfigLister)
+	if !ok {
+		return nil, nil
+	}
+	cfgs, err := lister.List(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	m := s.conn.Manifest()
+	out := make([]map[string]any, 0, len(cfgs))
+	for _, cfg := range cfgs {
+		ops := map[string]bool{}
+		for _, op := range m.Operations {
+			ops[op.Name] = op.Enabled && cfg.OperationEnabled(op.Name)
+		}
+		out = append(out, map[string]any{
+			"config_id": cfg.ID, "name": cfg.Name, "default": cfg.Default, "active": !cfg.Inactive,
+			"config": m.MaskConfig(cfg.Values), "operations": ops,
+		})
+	}
+	return out, nil
+}
+
+func (s *Server) listConnectors(c echo.Context) error {
+	cfgs, err := s.maskedConfigs(c)
+	if err != nil {
+		return err
+	}
+	m := s.conn.Manifest()
+	item := map[string]any{
+		"name": m.Name, "label": m.Label, "version": m.Version, "description": m.Description,
+		"category": m.Category, "publisher": m.Publisher, "icon_small_name": m.IconSmallName,
+		"icon_large_name": m.IconLargeName, "status": "Completed", "active": true,
+		"config_count": len(cfgs), "operations_count": len(m.Operations),
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"status": "Success", "totalItems": 1, "itemsPerPage": 1, "nextPage": nil, "previousPage": nil,
+		"data": []any{item},
+	})
+}
+
+func (s *Server) connectorDetail(c echo.Context) error {
+	if err := s.checkConnector(c); err != nil {
+		return err
+	}
+	cfgs, err := s.maskedConfigs(c)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(s.conn.Manifest())
+	if err != nil {
+		return err
+	}
+	var detail map[string]any
+	if err := json.Unmarshal(raw, &detail); err != nil {
+		return err
+	}
+	if cfgs == nil {
+		cfgs = []map[string]any{}
+	}
+	detail["configurations"] = cfgs
+	return c.JSON(http.StatusOK, detail)
+}

@@ -1,0 +1,213 @@
+// Package server is the HTTP layer: FortiSOAR's integration routes and envelopes over a
+// connector.Connector. It knows nothing of the vendor API behind the connector.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"go.uber.org/zap"
+
+	"github.com/fortisoar-connectors/sentinelone/connector"
+)
+
+// DefaultMaxBodyBytes is the default limit on a request body (1 MiB).
+const DefaultMaxBodyBytes = 1 << 20
+
+// Options configure a Server.
+type Options struct {
+	Logger       *zap.Logger
+	MaxBodyBytes int64 // 0 → DefaultMaxBodyBytes
+}
+
+// Server serves FortiSOAR's integration API for one connector.
+type Server struct {
+	echo   *echo.Echo
+	conn   *connector.Connector
+	logger *zap.Logger
+	opts   Options
+}
+
+// New builds the server and its routes.
+func New(conn *connector.Connector, opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	s := &Server{echo: e, conn: conn, logger: opts.Logger, opts: opts}
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{RequestIDHandler: s.attachLogger}))
+	e.Use(s.accessLog, s.recoverPanic)
+
+	e.GET("/healthz", s.liveness)
+	api := e.Group("/api/integration")
+	api.POST("/execute/", s.execute)
+	api.POST("/execute", s.execute)
+	api.GET("/connectors/", s.listConnectors)
+	api.GET("/connectors", s.listConnectors)
+	api.GET("/connectors/healthcheck/:name/:version/", s.healthcheck)
+	api.GET("/connectors/healthcheck/:name/:version", s.healthcheck)
+	api.POST("/connectors/:name/:version/", s.connectorDetail)
+	api.POST("/connectors/:name/:version", s.connectorDetail)
+	return s
+}
+
+// Handler returns the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Echo exposes the router so other packages can mount routes on it (configuration API,
+// metrics) before the server starts.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// attachLogger stores a request-scoped logger carrying the request id.
+func (s *Server) attachLogger(c echo.Context, id string) {
+	l := s.logger.With(zap.String("request_id", id))
+	c.Set("logger", l)
+	r := c.Request()
+	c.SetRequest(r.WithContext(connector.ContextWithLogger(r.Context(), l)))
+}
+
+func (s *Server) log(c echo.Context) *zap.Logger {
+	if l, ok := c.Get("logger").(*zap.Logger); ok {
+		return l
+	}
+	return s.logger
+}
+
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		s.log(c).Info("request",
+			zap.String("method", c.Request().Method), zap.String("path", c.Request().URL.Path),
+			zap.Int("status", c.Response().Status), zap.Duration("duration", time.Since(start)))
+		return nil
+	}
+}
+
+// recoverPanic turns a panic anywhere below into a 500 envelope and logs its stack.
+func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.log(c).Error("handler panicked", zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+				err = &connector.Error{Kind: connector.KindInternal, Msg: "internal error; it has been logged with this request's id"}
+			}
+		}()
+		return next(c)
+	}
+}
+
+func (s *Server) liveness(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// failure is FortiSOAR's failure envelope.
+type failure struct {
+	Data      any     `json:"data"`
+	Message   string  `json:"message"`
+	Operation *string `json:"operation"`
+	Status    string  `json:"status"`
+	RequestID string  `json:"request_id,omitempty"`
+}
+
+// httpError is a failure with a status chosen by the HTTP layer itself.
+type httpError struct {
+	status  int
+	message string
+	header  http.Header
+}
+
+func (e *httpError) Error() string { return e.message }
+
+func errorf(status int, format string, args ...any) error {
+	return &httpError{status: status, message: fmt.Sprintf(format, args...)}
+}
+
+// StatusOf maps an error to the HTTP status of its failure envelope.
+func StatusOf(err error) int {
+	var he *httpError
+	if errors.As(err, &he) {
+		return he.status
+	}
+	var ee *echo.HTTPError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	switch connector.KindOf(err) {
+	case connector.KindInvalid, connector.KindOperation:
+		return http.StatusBadRequest
+	case connector.KindNotFound, connector.KindNoConfig:
+		return http.StatusNotFound
+	case connector.KindDisabled:
+		return http.StatusForbidden
+	case connector.KindNotImplemented:
+		return http.StatusNotImplemented
+	}
+	return http.StatusInternalServerError
+}
+
+// handleError is the one place that both logs a failure and answers it.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status := StatusOf(err)
+	msg := err.Error()
+	var ee *echo.HTTPError
+	if errors.As(err, &ee) {
+		msg = fmt.Sprint(ee.Message)
+		switch ee.Code {
+		case http.StatusNotFound:
+			msg = fmt.Sprintf("no route for %s %s", c.Request().Method, c.Request().URL.Path)
+		case http.StatusMethodNotAllowed:
+			msg = fmt.Sprintf("method %s is not allowed on %s", c.Request().Method, c.Request().URL.Path)
+		}
+	}
+	var op *string
+	if name, ok := c.Get("operation").(string); ok && name != "" {
+		op = &name
+	}
+	if c.Get("execute") == true && connector.KindOf(err) != connector.KindNoConfig {
+		msg = "CS-INTEGRATION-5: Error occurred while executing the connector action ERROR :: " + msg
+	}
+	var he *httpError
+	if errors.As(err, &he) {
+		for k, v := range he.header {
+			c.Response().Header()[k] = v
+		}
+	}
+	l := s.log(c).With(zap.Int("status", status), zap.String("error", msg))
+	if status >= 500 {
+		l.Error("request failed")
+	} else {
+		l.Info("request refused")
+	}
+	body := failure{Message: msg, Operation: op, Status: "failed", RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	if err := c.JSON(status, body); err != nil {
+		l.Warn("write failure envelope", zap.Error(err))
+	}
+}
+
+// Shutdown is a convenience for tests that run the echo server directly.
+func (s *Server) Shutdown(ctx context.Context) error { return s.echo.Shutdown(ctx) }
