@@ -1,0 +1,448 @@
+package sentinelone
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"go.uber.org/zap"
+)
+
+// DefaultUserAgent is the User-Agent header sent when Config.UserAgent is empty.
+const DefaultUserAgent = "sentinelone-connector/1.0.0 (+FortiSOAR)"
+
+// Supported API versions.
+const (
+	APIVersion21 = "2.1"
+	APIVersion20 = "2.0"
+)
+
+// DefaultTimeout is the per-request timeout used when Config.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// maxBodyBytes bounds how much of one response body the client reads.
+const maxBodyBytes = 256 << 20
+
+// Config configures a Client. Only Host and one way to authenticate are required.
+type Config struct {
+	// Host is the console address: "console.example.net", "https://host:8443".
+	Host string
+	// Username and Password log in with POST /users/login.
+	Username, Password string
+	// APIToken, when set, is used instead of Username and Password.
+	APIToken string
+	// LoginWithAPIToken exchanges APIToken for a session token
+	// (POST /users/login/by-api-token) instead of sending it directly.
+	LoginWithAPIToken bool
+	// APIVersion is "2.1" (default) or "2.0".
+	APIVersion string
+	// VerifySSL checks the console's certificate against the system roots
+	// plus RootCAs.
+	VerifySSL bool
+	// RootCAs are extra trusted CAs, added to the system roots when VerifySSL.
+	RootCAs *x509.CertPool
+	// Timeout bounds one HTTP request (each attempt); default 30s.
+	Timeout time.Duration
+	// Retry controls retries; the zero value uses the defaults.
+	Retry RetryPolicy
+	// HTTPClient overrides the client's own pooled transport (tests).
+	HTTPClient *http.Client
+	// UserAgent overrides DefaultUserAgent.
+	UserAgent string
+	// Logger receives debug and retry logs; it never receives secrets.
+	Logger *zap.Logger
+	// Observer receives request metrics; may be nil.
+	Observer Observer
+}
+
+// Observer receives metrics about the client's traffic. Implementations must
+// be safe for concurrent use.
+type Observer interface {
+	// ObserveRequest reports one HTTP attempt. endpoint is a path template
+	// such as "/agents/actions/{action}"; status is 0 on a transport error.
+	ObserveRequest(method, endpoint string, status int, d time.Duration)
+	// ObserveRetry reports that an attempt is about to be repeated.
+	ObserveRetry(endpoint, reason string)
+	// ObserveLogin reports the outcome of one login.
+	ObserveLogin(ok bool)
+}
+
+// Client talks to one SentinelOne console. It is safe for concurrent use.
+type Client struct {
+	base       *url.URL // https://host[:port]/web/api/v2.1/
+	baseStr    string
+	host       string // host[:port], for messages
+	version    string
+	userAgent  string
+	timeout    time.Duration
+	retry      RetryPolicy
+	httpClient *http.Client
+	ownsHTTP   bool
+	log        *zap.Logger
+	obs        Observer
+	auth       auth
+	redactor   *strings.Replacer
+
+	// Agents calls the /agents endpoints.
+	Agents *AgentsService
+	// Threats calls the /threats endpoints.
+	Threats *ThreatsService
+	// Hashes calls the /hashes endpoints.
+	Hashes *HashesService
+	// System calls the /system endpoints.
+	System *SystemService
+}
+
+type service struct{ client *Client }
+
+// New validates cfg and returns a Client. It does no network I/O.
+func New(cfg Config) (*Client, error) {
+	origin, err := NormalizeHost(cfg.Host)
+	if err != nil {
+		return nil, err
+	}
+	version := cfg.APIVersion
+	switch version {
+	case "":
+		version = APIVersion21
+	case APIVersion21, APIVersion20:
+	default:
+		return nil, fmt.Errorf("API version %q is not supported: use %q or %q", cfg.APIVersion, APIVersion21, APIVersion20)
+	}
+	if cfg.APIToken == "" {
+		switch {
+		case cfg.Username == "" && cfg.Password == "":
+			return nil, errors.New("no credentials: set an API token, or a username and password")
+		case cfg.Username == "":
+			return nil, errors.New("username is empty: a password needs a username")
+		case cfg.Password == "":
+			return nil, errors.New("password is empty: a username needs a password")
+		}
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("timeout %s is negative", cfg.Timeout)
+	}
+	retry, err := cfg.Retry.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	base, err := url.Parse(origin + "/web/api/v" + version + "/")
+	if err != nil {
+		return nil, fmt.Errorf("host %q: %w", cfg.Host, err)
+	}
+	c := &Client{
+		base:      base,
+		baseStr:   base.String(),
+		host:      base.Host,
+		version:   version,
+		userAgent: cfg.UserAgent,
+		timeout:   cfg.Timeout,
+		retry:     retry,
+		log:       cfg.Logger,
+		obs:       cfg.Observer,
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.timeout == 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.log == nil {
+		c.log = zap.NewNop()
+	}
+	c.httpClient = cfg.HTTPClient
+	if c.httpClient == nil {
+		c.httpClient = &http.Client{Transport: newTransport(base.Hostname(), cfg.VerifySSL, cfg.RootCAs)}
+		c.ownsHTTP = true
+	}
+	c.auth.init(cfg)
+	var secrets []string
+	for _, s := range []string{cfg.Password, cfg.APIToken} {
+		if s != "" {
+			secrets = append(secrets, s, redacted)
+		}
+	}
+	if len(secrets) > 0 {
+		c.redactor = strings.NewReplacer(secrets...)
+	}
+	c.Agents = &AgentsService{client: c}
+	c.Threats = &ThreatsService{client: c}
+	c.Hashes = &HashesService{client: c}
+	c.System = &SystemService{client: c}
+	return c, nil
+}
+
+// newTransport builds the client's pooled transport. With verify on and
+// extra roots, the certificate must chain to either the system roots or the
+// extra ones.
+func newTransport(hostname string, verify bool, extra *x509.CertPool) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 64
+	t.MaxIdleConnsPerHost = 32
+	t.IdleConnTimeout = 90 * time.Second
+	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	switch {
+	case !verify:
+		t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the Verify SSL setting is off
+	case extra != nil:
+		t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // verified in VerifyConnection below
+		t.TLSClientConfig.VerifyConnection = func(cs tls.ConnectionState) error {
+			return verifyChain(cs, hostname, extra)
+		}
+	}
+	return t
+}
+
+// verifyChain verifies the peer chain against the system roots, then
+// against the extra roots.
+func verifyChain(cs tls.ConnectionState, hostname string, extra *x509.CertPool) error {
+	if len(cs.PeerCertificates) == 0 {
+		return errors.New("server sent no certificate")
+	}
+	inter := x509.NewCertPool()
+	for _, c := range cs.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	opts := x509.VerifyOptions{DNSName: hostname, Intermediates: inter}
+	_, sysErr := cs.PeerCertificates[0].Verify(opts) // nil Roots = system roots
+	if sysErr == nil {
+		return nil
+	}
+	opts.Roots = extra
+	if _, err := cs.PeerCertificates[0].Verify(opts); err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+	}
+	return nil
+}
+
+// NormalizeHost turns a host setting into "https://host[:port]". It accepts
+// a bare host name or address, optionally with an https:// scheme and a
+// port, and rejects other schemes, paths, spaces and empty values.
+func NormalizeHost(raw string) (string, error) {
+	if raw == "" {
+		return "", errors.New("host name is empty")
+	}
+	if strings.IndexFunc(raw, unicode.IsSpace) >= 0 {
+		return "", fmt.Errorf("host name %q must not contain spaces", raw)
+	}
+	rest := raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		scheme := strings.ToLower(raw[:i])
+		if scheme != "https" {
+			return "", fmt.Errorf("host name %q: scheme %q is not supported, only https", raw, scheme)
+		}
+		rest = raw[i+3:]
+	}
+	if rest == "" {
+		return "", fmt.Errorf("host name %q has no host", raw)
+	}
+	u, err := url.Parse("https://" + rest)
+	if err != nil {
+		return "", fmt.Errorf("host name %q is not a valid host: %w", raw, errors.Unwrap(err))
+	}
+	switch {
+	case u.User != nil:
+		return "", fmt.Errorf("host name %q must not contain user information", raw)
+	case u.Path != "" && u.Path != "/":
+		return "", fmt.Errorf("host name %q must not contain a path (%s): give only the host and an optional port", raw, u.Path)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(rest, "#"):
+		return "", fmt.Errorf("host name %q must not contain a query or fragment", raw)
+	case u.Hostname() == "":
+		return "", fmt.Errorf("host name %q has no host", raw)
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("host name %q: port %q is not between 1 and 65535", raw, p)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return "", fmt.Errorf("host name %q: empty port", raw)
+	}
+	return "https://" + strings.ToLower(u.Host), nil
+}
+
+// APIVersion reports the API version the client speaks ("2.1" or "2.0").
+func (c *Client) APIVersion() string { return c.version }
+
+// BaseURL reports the API base URL, e.g. "https://host/web/api/v2.1/".
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Close logs out a session token (best effort, bounded by a short timeout)
+// and closes idle connections.
+func (c *Client) Close() {
+	if tok := c.auth.take(); tok != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), min(c.timeout, 5*time.Second))
+		req := &request{method: http.MethodPost, endpoint: "/users/logout", path: "users/logout", noRetry: true}
+		if _, err := c.send(ctx, req, nil, "Token "+tok); err != nil {
+			c.log.Debug("logout", zap.String("error", err.Error()))
+		}
+		cancel()
+	}
+	c.httpClient.CloseIdleConnections()
+}
+
+// request describes one API call.
+type request struct {
+	method   string
+	endpoint string // path template for metrics, e.g. "/agents/actions/{action}"
+	path     string // relative to the base URL and already escaped, e.g. "agents/actions/disconnect"
+	query    url.Values
+	body     any  // JSON-encoded when non-nil
+	noAuth   bool // login calls
+	noRetry  bool // logout
+}
+
+// callPath is the concrete path used in messages, e.g. "/agents/count".
+func (r *request) callPath() string { return "/" + r.path }
+
+// envelope is SentinelOne's response wrapper.
+type envelope struct {
+	Data       json.RawMessage `json:"data"`
+	Pagination *struct {
+		NextCursor *string `json:"nextCursor"`
+		TotalItems int     `json:"totalItems"`
+	} `json:"pagination"`
+	Errors []ErrorDetail `json:"errors"`
+}
+
+// response is a decoded successful answer.
+type response struct {
+	StatusCode int
+	Data       json.RawMessage
+	NextCursor string
+	TotalItems int
+	Errors     []ErrorDetail
+}
+
+// call sends req with authentication and retries, and decodes the envelope.
+func (c *Client) call(ctx context.Context, req *request) (*response, error) {
+	var body []byte
+	if req.body != nil {
+		b, err := json.Marshal(req.body)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: encode body: %w", req.method, req.callPath(), err)
+		}
+		body = b
+	}
+	raw, err := c.sendAuthed(ctx, req, body)
+	if err != nil {
+		return nil, err
+	}
+	return c.decode(req, raw)
+}
+
+// decode parses a 2xx body into a response.
+func (c *Client) decode(req *request, raw *rawResponse) (*response, error) {
+	out := &response{StatusCode: raw.status}
+	if len(bytes.TrimSpace(raw.body)) == 0 {
+		return out, nil
+	}
+	var env envelope
+	if err := json.Unmarshal(raw.body, &env); err != nil {
+		return nil, fmt.Errorf("%s %s: decode response (HTTP %d): %w", req.method, req.callPath(), raw.status, err)
+	}
+	out.Data = env.Data
+	out.Errors = env.Errors
+	if env.Pagination != nil {
+		out.TotalItems = env.Pagination.TotalItems
+		if env.Pagination.NextCursor != nil {
+			out.NextCursor = *env.Pagination.NextCursor
+		}
+	}
+	return out, nil
+}
+
+// rawResponse is one HTTP answer read in full.
+type rawResponse struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// attempt sends one HTTP request. sent reports whether the request headers
+// may have reached the server.
+func (c *Client) attempt(ctx context.Context, req *request, body []byte, authz string) (raw *rawResponse, sent bool, err error) {
+	target := c.baseStr + req.path
+	if len(req.query) > 0 {
+		target += "?" + req.query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(actx, req.method, target, rd)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s %s: build request: %w", req.method, req.callPath(), err)
+	}
+	hr.Header.Set("User-Agent", c.userAgent)
+	hr.Header.Set("Accept", "application/json")
+	if body != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if authz != "" {
+		hr.Header.Set("Authorization", authz)
+	}
+	tr := &sentTracker{}
+	hr = hr.WithContext(withSentTrace(actx, tr))
+
+	start := time.Now()
+	resp, err := c.httpClient.Do(hr)
+	if err != nil {
+		c.observe(req, 0, start)
+		return nil, tr.sent(), err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	c.observe(req, resp.StatusCode, start)
+	if err != nil {
+		return nil, true, err
+	}
+	return &rawResponse{status: resp.StatusCode, header: resp.Header, body: data}, true, nil
+}
+
+func (c *Client) observe(req *request, status int, start time.Time) {
+	d := time.Since(start)
+	if c.obs != nil {
+		c.obs.ObserveRequest(req.method, req.endpoint, status, d)
+	}
+	if ce := c.log.Check(zap.DebugLevel, "sentinelone request"); ce != nil {
+		ce.Write(zap.String("method", req.method), zap.String("endpoint", req.endpoint),
+			zap.Int("status", status), zap.Duration("duration", d))
+	}
+}
+
+// redact removes the client's secrets from s.
+func (c *Client) redact(s string) string {
+	if c.redactor == nil || s == "" {
+		return s
+	}
+	s = c.redactor.Replace(s)
+	if tok := c.auth.current(); tok != "" {
+		s = strings.ReplaceAll(s, tok, redacted)
+	}
+	return s
+}
+
+const redacted = "[REDACTED]"
+
+// hostOnly returns the host without port, for DNS messages.
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}

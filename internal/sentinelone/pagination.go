@@ -1,0 +1,136 @@
+package sentinelone
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+)
+
+// SentinelOne's caps on list parameters.
+const (
+	// MaxPageSize is the largest limit one list request may ask for.
+	MaxPageSize = 1000
+	// MaxSkip is the largest skip SentinelOne accepts; deeper offsets need the cursor.
+	MaxSkip = 1000
+)
+
+// ListOptions bounds a list walk.
+type ListOptions struct {
+	// Limit is the total number of items to return; 0 means no limit.
+	Limit int
+	// Skip is the number of matching items to pass over first. Values above
+	// MaxSkip are served by walking the cursor and discarding items.
+	Skip int
+	// PageSize is the number of items asked per request; default and maximum 1000.
+	PageSize int
+}
+
+// pages walks a cursor-paginated GET endpoint. Each yielded page holds the
+// raw items of one response, after skip and limit are applied; empty pages
+// are not yielded. After an error the walk ends.
+func (c *Client) pages(ctx context.Context, what, endpoint, path string, f Filter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
+	return func(yield func([]json.RawMessage, error) bool) {
+		base, err := pageQuery(f, opts)
+		if err != nil {
+			yield(nil, fmt.Errorf("%s: %w", what, err))
+			return
+		}
+		pageSize := opts.PageSize
+		if pageSize == 0 || pageSize > MaxPageSize {
+			pageSize = MaxPageSize
+		}
+		remaining := opts.Limit
+		firstSkip := min(opts.Skip, MaxSkip)
+		discard := opts.Skip - firstSkip
+		cursor := ""
+		for first := true; ; first = false {
+			q := maps.Clone(base)
+			lim := pageSize
+			if opts.Limit > 0 {
+				lim = min(pageSize, remaining+discard)
+			}
+			q.Set("limit", strconv.Itoa(lim))
+			if first {
+				if firstSkip > 0 {
+					q.Set("skip", strconv.Itoa(firstSkip))
+				}
+			} else {
+				q.Set("cursor", cursor)
+			}
+			resp, err := c.call(ctx, &request{method: http.MethodGet, endpoint: endpoint, path: path, query: q})
+			if err != nil {
+				yield(nil, fmt.Errorf("%s: %w", what, err))
+				return
+			}
+			var items []json.RawMessage
+			if len(resp.Data) > 0 && !bytes.Equal(resp.Data, []byte("null")) {
+				if err := json.Unmarshal(resp.Data, &items); err != nil {
+					yield(nil, fmt.Errorf("%s: decode page: %w", what, err))
+					return
+				}
+			}
+			got := len(items)
+			if discard > 0 {
+				n := min(discard, len(items))
+				items, discard = items[n:], discard-n
+			}
+			if opts.Limit > 0 && len(items) > remaining {
+				items = items[:remaining]
+			}
+			if len(items) > 0 {
+				if opts.Limit > 0 {
+					remaining -= len(items)
+				}
+				if !yield(items, nil) {
+					return
+				}
+			}
+			if resp.NextCursor == "" || got == 0 || (opts.Limit > 0 && remaining == 0) {
+				return
+			}
+			cursor = resp.NextCursor
+		}
+	}
+}
+
+// pageQuery validates the options and encodes the filter.
+func pageQuery(f Filter, opts ListOptions) (url.Values, error) {
+	switch {
+	case opts.Limit < 0:
+		return nil, fmt.Errorf("limit %d is negative", opts.Limit)
+	case opts.Skip < 0:
+		return nil, fmt.Errorf("skip %d is negative", opts.Skip)
+	case opts.PageSize < 0:
+		return nil, fmt.Errorf("page size %d is negative", opts.PageSize)
+	}
+	for _, k := range pagingKeys {
+		if _, ok := f[k]; ok {
+			return nil, fmt.Errorf("filter key %q is set by the list options, not the filter", k)
+		}
+	}
+	q, err := f.query()
+	if err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// Collect gathers every page of seq into one slice. It holds everything in
+// memory; prefer ranging over the pages for large walks.
+func Collect(seq iter.Seq2[[]json.RawMessage, error]) ([]json.RawMessage, error) {
+	var all []json.RawMessage
+	for page, err := range seq {
+		if err != nil {
+			return all, err
+		}
+		all = slices.Concat(all, page)
+	}
+	return all, nil
+}
