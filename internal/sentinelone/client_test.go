@@ -1,6 +1,7 @@
 package sentinelone
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -8,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"compress/gzip"
 	"sync/atomic"
 	"testing"
 	"time"
