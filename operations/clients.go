@@ -1,0 +1,153 @@
+// Package operations implements the SentinelOne connector's 17 operations, one file each, on
+// top of the generic connector runtime and the SentinelOne client.
+package operations
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/fortisoar-connectors/sentinelone/connector"
+	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
+)
+
+// ClientOptions are the server-wide settings of every SentinelOne client.
+type ClientOptions struct {
+	RootCAs  *x509.CertPool // extra trusted CAs, e.g. a private console CA or the dev simulator's
+	Timeout  time.Duration  // per request; 0 → the client's default
+	Retry    sentinelone.RetryPolicy
+	Logger   *zap.Logger
+	Observer sentinelone.Observer
+}
+
+// Clients builds one SentinelOne client per configuration and reuses it (and its login
+// token) until the configuration changes.
+type Clients struct {
+	opts  ClientOptions
+	mu    sync.Mutex
+	cache map[string]cachedClient
+}
+
+type cachedClient struct {
+	updated time.Time
+	client  *sentinelone.Client
+}
+
+var _ connector.HealthChecker = (*Clients)(nil)
+
+// NewClients returns an empty client cache.
+func NewClients(opts ClientOptions) *Clients {
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	return &Clients{opts: opts, cache: map[string]cachedClient{}}
+}
+
+// For returns the client of cfg, building a new one when cfg changed since the last call.
+func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := cfg.ID + "\x00" + cfg.Name
+	if cached, ok := c.cache[key]; ok && cached.updated.Equal(cfg.Updated) {
+		return cached.client, nil
+	}
+	sc, err := clientConfig(cfg.Values)
+	if err != nil {
+		return nil, err
+	}
+	sc.RootCAs, sc.Timeout, sc.Retry = c.opts.RootCAs, c.opts.Timeout, c.opts.Retry
+	sc.Logger, sc.Observer = c.opts.Logger.With(zap.String("config", cfg.Name)), c.opts.Observer
+	client, err := sentinelone.New(sc)
+	if err != nil {
+		return nil, fmt.Errorf("configuration %q: %w", cfg.Name, err)
+	}
+	if old, ok := c.cache[key]; ok {
+		go old.client.Close()
+	}
+	c.cache[key] = cachedClient{updated: cfg.Updated, client: client}
+	return client, nil
+}
+
+// Close closes every cached client.
+func (c *Clients) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, cc := range c.cache {
+		cc.client.Close()
+		delete(c.cache, k)
+	}
+}
+
+// CheckHealth proves reachability and credentials: a login (or the API token) and the
+// cheap authenticated read GET /system/info.
+func (c *Clients) CheckHealth(ctx context.Context, cfg *connector.Config) error {
+	client, err := c.For(cfg)
+	if err != nil {
+		return err
+	}
+	if err := client.Login(ctx); err != nil {
+		return err
+	}
+	_, err = client.System.Info(ctx)
+	return err
+}
+
+// CheckValues applies the rules a configuration's values must meet beyond the manifest's
+// field types: a host name SentinelOne's client accepts and one complete way to log in.
+func CheckValues(values map[string]any) error {
+	_, err := clientConfig(values)
+	return err
+}
+
+// clientConfig maps configuration values (manifest field names) to a client configuration.
+func clientConfig(v map[string]any) (sentinelone.Config, error) {
+	str := func(name string) string {
+		s, _ := v[name].(string)
+		return strings.TrimSpace(s)
+	}
+	cfg := sentinelone.Config{
+		Host: str("host_name"), Username: str("username"), Password: str("password"),
+		APIToken: str("api_token"), APIVersion: str("api_version"), VerifySSL: true,
+	}
+	switch b := v["verify_ssl"].(type) {
+	case bool:
+		cfg.VerifySSL = b
+	case string:
+		cfg.VerifySSL = !strings.EqualFold(strings.TrimSpace(b), "false")
+	}
+	if cfg.APIVersion == "" {
+		cfg.APIVersion = sentinelone.APIVersion21
+	}
+	if _, err := sentinelone.NormalizeHost(cfg.Host); err != nil {
+		return cfg, connector.InvalidParam("host_name", "%v", err)
+	}
+	switch {
+	case cfg.APIToken != "":
+	case cfg.Username == "" && cfg.Password == "":
+		return cfg, connector.InvalidParam("username", "give username and password, or an API token")
+	case cfg.Username == "":
+		return cfg, connector.InvalidParam("username", "is required with password")
+	case cfg.Password == "":
+		return cfg, connector.InvalidParam("password", "is required with username")
+	}
+	return cfg, nil
+}
+
+// client returns the SentinelOne client for a call.
+func (c *Clients) client(call *connector.Call) (*sentinelone.Client, error) {
+	client, err := c.For(call.Config)
+	if err != nil {
+		var pe *connector.ParamError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("configuration %q is incomplete: %w", call.Config.Name, err)
+		}
+		return nil, err
+	}
+	return client, nil
+}

@@ -1,0 +1,52 @@
+package operations
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	"github.com/fortisoar-connectors/sentinelone/connector"
+	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
+)
+
+// GetAgentCount counts the agents an agent filter selects.
+const GetAgentCount = "get_agent_count"
+
+// countResult is get_agent_count's data.
+type countResult struct {
+	Count int `json:"count"`
+}
+
+// getAgentCount asks SentinelOne for the count; excluded ids are counted separately with
+// the same filter and subtracted, and skip and limit bound the result as they bound
+// get_agents.
+func getAgentCount(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
+	sel, err := newAgentSelection(call.Params)
+	if err != nil {
+		return nil, err
+	}
+	n, err := client.Agents.Count(ctx, sel.filter)
+	if err != nil {
+		return nil, err
+	}
+	if len(sel.exclude) > 0 {
+		excluded := slices.Sorted(maps.Keys(sel.exclude))
+		if ids, ok := sel.filter["ids"].([]string); ok {
+			excluded = slices.DeleteFunc(excluded, func(id string) bool { return !slices.Contains(ids, id) })
+		}
+		if len(excluded) > 0 {
+			f := maps.Clone(sel.filter)
+			f["ids"] = excluded
+			x, err := client.Agents.Count(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			n -= x
+		}
+	}
+	n = max(0, n-sel.skip)
+	if sel.limit > 0 {
+		n = min(n, sel.limit)
+	}
+	return countResult{Count: n}, nil
+}

@@ -1,0 +1,28 @@
+package operations
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/fortisoar-connectors/sentinelone/connector"
+	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
+)
+
+// ListAllThreats lists the threats a threat filter selects.
+const ListAllThreats = "list_all_threats"
+
+func listAllThreats(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
+	sel, err := newThreatSelection(call.Params, client.APIVersion())
+	if err != nil {
+		return nil, err
+	}
+	threats := []json.RawMessage{}
+	err = sel.walk(ctx, client, func(_ string, raw json.RawMessage) error {
+		threats = append(threats, raw)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return threats, nil
+}

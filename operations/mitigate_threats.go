@@ -1,0 +1,39 @@
+package operations
+
+import (
+	"context"
+
+	"github.com/fortisoar-connectors/sentinelone/connector"
+	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
+)
+
+// MitigateThreats kills, quarantines, un-quarantines, remediates or rolls back threats.
+const MitigateThreats = "mitigate_threats"
+
+// mitigations maps the action option to SentinelOne's mitigation path.
+var mitigations = map[string]string{
+	"Kill":                 sentinelone.MitigateKill,
+	"Quarantine":           sentinelone.MitigateQuarantine,
+	"Un-Quarantine":        sentinelone.MitigateUnquarantine,
+	"Remediate":            sentinelone.MitigateRemediate,
+	"Rollback-Remediation": sentinelone.MitigateRollback,
+}
+
+func mitigateThreats(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
+	label := call.Params.String("action")
+	action, ok := mitigations[label]
+	if !ok {
+		return nil, connector.InvalidParam("action", "unknown action %q", label)
+	}
+	sel, err := newThreatSelection(call.Params, client.APIVersion())
+	if err != nil {
+		return nil, err
+	}
+	if err := requireNarrowing(call.Params, call.Operation, "threat", narrowingThreatParams); err != nil {
+		return nil, err
+	}
+	return runThreatAction(ctx, client, sel, label, func(f sentinelone.Filter) (int, error) {
+		res, err := client.Threats.Mitigate(ctx, action, f)
+		return res.Affected, err
+	})
+}
