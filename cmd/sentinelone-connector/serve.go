@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/fortisoar-connectors/sentinelone/internal/app"
+	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
+)
+
+// serveFlags are the serve command's settings; every flag has an environment fallback so a
+// systemd EnvironmentFile can configure the service.
+type serveFlags struct {
+	listen          string
+	dev             bool
+	dataDir         string
+	manifest        string
+	logFormat       string
+	logFile         string
+	shutdownTimeout time.Duration
+	executeTimeout  time.Duration
+	caBundle        string
+	simAgents       int
+	simThreats      int
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &serveFlags{}
+	var err error
+	env := func(name, def string) string {
+		if v, ok := os.LookupEnv(name); ok {
+			return v
+		}
+		return def
+	}
+	dur := func(name string, def time.Duration) time.Duration {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			return def
+		}
+		d, perr := time.ParseDuration(v)
+		if perr != nil && err == nil {
+			err = fmt.Errorf("%s: %q is not a duration such as 30s", name, v)
+		}
+		return d
+	}
+	boolean := func(name string) bool {
+		b, _ := strconv.ParseBool(os.Getenv(name))
+		return b
+	}
+	fs.StringVar(&f.listen, "listen", env("CONNECTOR_LISTEN", "127.0.0.1:8787"), "address to listen on (env CONNECTOR_LISTEN)")
+	fs.BoolVar(&f.dev, "dev", boolean("CONNECTOR_DEV"), "run with an embedded SentinelOne simulator and a configuration pointing at it (env CONNECTOR_DEV)")
+	fs.StringVar(&f.dataDir, "data-dir", env("CONNECTOR_DATA_DIR", ""), "directory for the configuration store (env CONNECTOR_DATA_DIR)")
+	fs.StringVar(&f.manifest, "manifest", env("CONNECTOR_MANIFEST", ""), "use this info.json instead of the embedded one (env CONNECTOR_MANIFEST)")
+	fs.StringVar(&f.logFormat, "log-format", env("CONNECTOR_LOG_FORMAT", ""), "json or console; default json, console with --dev (env CONNECTOR_LOG_FORMAT)")
+	fs.StringVar(&f.logFile, "log-file", env("CONNECTOR_LOG_FILE", ""), "append logs to this file instead of stderr (env CONNECTOR_LOG_FILE)")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", dur("CONNECTOR_SHUTDOWN_TIMEOUT", 30*time.Second), "time in-flight requests get to finish on SIGTERM (env CONNECTOR_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&f.executeTimeout, "execute-timeout", dur("CONNECTOR_EXECUTE_TIMEOUT", 5*time.Minute), "deadline of one execute (env CONNECTOR_EXECUTE_TIMEOUT)")
+	fs.StringVar(&f.caBundle, "ca-bundle", env("CONNECTOR_CA_BUNDLE", ""), "PEM file of extra CAs trusted for SentinelOne consoles (env CONNECTOR_CA_BUNDLE)")
+	fs.IntVar(&f.simAgents, "sim-agents", s1sim.DefaultAgents, "agents in the embedded simulator's fleet (--dev)")
+	fs.IntVar(&f.simThreats, "sim-threats", s1sim.DefaultThreats, "threats in the embedded simulator (--dev)")
+	if perr := fs.Parse(args); perr != nil {
+		return nil, perr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	if f.logFormat == "" {
+		f.logFormat = map[bool]string{true: "console", false: "json"}[f.dev]
+	}
+	if f.logFormat != "json" && f.logFormat != "console" {
+		return nil, fmt.Errorf("serve: --log-format must be json or console, got %q", f.logFormat)
+	}
+	return f, nil
+}
+
+// newLogger builds the process logger: JSON for production, console for development.
+func newLogger(format, file string, stderr io.Writer) (*zap.Logger, error) {
+	encCfg := zap.NewProductionEncoderConfig()
+	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
+	var enc zapcore.Encoder
+	if format == "console" {
+		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder
+		enc = zapcore.NewConsoleEncoder(encCfg)
+	} else {
+		enc = zapcore.NewJSONEncoder(encCfg)
+	}
+	out := zapcore.AddSync(stderr)
+	if file != "" {
+		f, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+		if err != nil {
+			return nil, fmt.Errorf("open log file: %w", err)
+		}
+		out = zapcore.AddSync(f)
+	}
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(out), zap.InfoLevel)), nil
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseServeFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(f.logFormat, f.logFile, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = logger.Sync() }()
+
+	opts := app.Options{Logger: logger, Dev: f.dev, ExecuteTimeout: f.executeTimeout,
+		Sim: s1sim.Options{Agents: f.simAgents, Threats: f.simThreats}}
+	if f.manifest != "" {
+		if opts.Manifest, err = os.ReadFile(f.manifest); err != nil {
+			return fmt.Errorf("read manifest: %w", err)
+		}
+	}
+	if f.caBundle != "" {
+		pem, err := os.ReadFile(f.caBundle)
+		if err != nil {
+			return fmt.Errorf("read CA bundle: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("CA bundle %s holds no PEM certificate", f.caBundle)
+		}
+		opts.Client.RootCAs = pool
+	}
+	a, err := app.New(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", f.listen, err)
+	}
+	srv := &http.Server{
+		Handler:           a.Server.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      f.executeTimeout + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          zap.NewStdLog(logger.Named("http")),
+	}
+	fmt.Fprintf(stdout, "sentinelone-connector %s listening on http://%s\n", version, ln.Addr())
+	if a.Sim != nil {
+		fmt.Fprintf(stdout, "SentinelOne simulator at %s (configuration %q, user %s)\n", a.Sim.URL, app.DevConfigName, s1sim.AdminUser)
+	}
+	logger.Info("serving", zap.String("addr", ln.Addr().String()), zap.Bool("dev", f.dev))
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", zap.Duration("timeout", f.shutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("graceful shutdown did not finish within %s: %w", f.shutdownTimeout, err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
