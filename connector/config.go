@@ -16,6 +16,13 @@ type Config struct {
 	Values   map[string]any `json:"config"`
 	Disabled []string       `json:"disabled_operations,omitempty"`
 	Updated  time.Time      `json:"updated"`
+
+	// Connector and Version name the connector (and the version it was saved with) that the
+	// configuration belongs to; Created is when it was first saved. Sources that do not track
+	// them leave them empty.
+	Connector string    `json:"connector_name,omitempty"`
+	Version   string    `json:"connector_version,omitempty"`
+	Created   time.Time `json:"created,omitzero"`
 }
 
 // OperationEnabled reports whether the configuration leaves the operation switched on.
@@ -30,6 +37,10 @@ func (c *Config) OperationEnabled(name string) bool {
 
 // ErrNoConfig is returned by a ConfigSource when no configuration matches.
 var ErrNoConfig = errors.New("no configuration")
+
+// ErrConfigExists is wrapped by a configuration store refusing a second configuration with
+// the same name (or id) for the same connector.
+var ErrConfigExists = errors.New("configuration already exists")
 
 // ConfigSource resolves a configuration by id or name; an empty ref means the default.
 type ConfigSource interface {

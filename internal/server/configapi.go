@@ -1,0 +1,188 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/fortisoar-connectors/sentinelone/connector"
+)
+
+// ConfigStore is what the configuration API needs from a store of named configurations.
+// Bodies are FortiSOAR's create/update shape as read from the request; check is the extra
+// rule on validated values (nil: the store's own). Errors carry connector kinds; a duplicate
+// wraps connector.ErrConfigExists and an unknown id wraps connector.ErrNoConfig.
+type ConfigStore interface {
+	List(ctx context.Context) ([]*connector.Config, error)
+	Get(ctx context.Context, id string) (*connector.Config, error)
+	Create(ctx context.Context, body map[string]json.RawMessage, check func(map[string]any) error) (*connector.Config, error)
+	Update(ctx context.Context, id string, body map[string]json.RawMessage, check func(map[string]any) error) (*connector.Config, error)
+	Delete(ctx context.Context, id string) (deleted, promoted *connector.Config, err error)
+}
+
+// configAPI serves FortiSOAR's /api/integration/configuration/ routes over a store.
+type configAPI struct {
+	s     *Server
+	store ConfigStore
+	check func(map[string]any) error
+}
+
+// MountConfigAPI adds FortiSOAR's configuration API (create, list, get, update, delete) over
+// store, each route with and without its trailing slash. checkValues is applied to the
+// validated values of every create and update (the vendor's host rule). The connector given
+// to New should resolve configurations from the same store.
+func (s *Server) MountConfigAPI(store ConfigStore, checkValues func(map[string]any) error) {
+	a := &configAPI{s: s, store: store, check: checkValues}
+	g := s.echo.Group("/api/integration/configuration")
+	for _, p := range []string{"/", ""} {
+		g.POST(p, a.create)
+		g.GET(p, a.list)
+	}
+	for _, p := range []string{"/:id/", "/:id"} {
+		g.GET(p, a.get)
+		g.PUT(p, a.update)
+		g.DELETE(p, a.remove)
+	}
+}
+
+// configView is one configuration as the API returns it; secrets are masked.
+type configView struct {
+	ID         string          `json:"config_id"`
+	Name       string          `json:"name"`
+	Connector  string          `json:"connector_name"`
+	Version    string          `json:"connector_version"`
+	Default    bool            `json:"default"`
+	Active     bool            `json:"active"`
+	Config     map[string]any  `json:"config"`
+	Operations map[string]bool `json:"operations"`
+	Created    *time.Time      `json:"created,omitempty"`
+	Updated    time.Time       `json:"updated"`
+}
+
+func (a *configAPI) view(cfg *connector.Config) *configView {
+	m := a.s.conn.Manifest()
+	ops := make(map[string]bool, len(m.Operations))
+	for _, op := range m.Operations {
+		ops[op.Name] = op.Enabled && cfg.OperationEnabled(op.Name)
+	}
+	v := &configView{
+		ID: cfg.ID, Name: cfg.Name, Connector: cfg.Connector, Version: cfg.Version, Default: cfg.Default,
+		Active: !cfg.Inactive, Config: m.MaskConfig(cfg.Values), Operations: ops, Updated: cfg.Updated,
+	}
+	if v.Connector == "" {
+		v.Connector = m.Name
+	}
+	if v.Version == "" {
+		v.Version = m.Version
+	}
+	if !cfg.Created.IsZero() {
+		v.Created = &cfg.Created
+	}
+	return v
+}
+
+// storeError gives store failures the statuses of the configuration API.
+func storeError(err error) error {
+	switch {
+	case errors.Is(err, connector.ErrConfigExists):
+		return errorf(http.StatusConflict, "%s", err.Error())
+	case errors.Is(err, connector.ErrNoConfig):
+		return errorf(http.StatusNotFound, "%s", err.Error())
+	case connector.KindOf(err) == connector.KindOperation:
+		// a store failure that carries no kind is the server's fault, not the request's
+		return &connector.Error{Kind: connector.KindInternal, Msg: "configuration store", Err: err}
+	}
+	return err
+}
+
+func (a *configAPI) create(c echo.Context) error {
+	body, err := a.s.readJSON(c)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.store.Create(c.Request().Context(), body, a.check)
+	if err != nil {
+		return storeError(err)
+	}
+	return c.JSON(http.StatusCreated, a.view(cfg))
+}
+
+// listEnvelope is FortiSOAR's Hydra-style collection answer.
+type listEnvelope struct {
+	Status       string        `json:"status"`
+	TotalItems   int           `json:"totalItems"`
+	ItemsPerPage int           `json:"itemsPerPage"`
+	NextPage     *string       `json:"nextPage"`
+	PreviousPage *string       `json:"previousPage"`
+	Data         []*configView `json:"data"`
+}
+
+func (a *configAPI) list(c echo.Context) error {
+	cfgs, err := a.store.List(c.Request().Context())
+	if err != nil {
+		return storeError(err)
+	}
+	name, version := c.QueryParam("connector_name"), c.QueryParam("connector_version")
+	data := make([]*configView, 0, len(cfgs))
+	for _, cfg := range cfgs {
+		v := a.view(cfg)
+		if (name != "" && v.Connector != name) || (version != "" && v.Version != version) {
+			continue
+		}
+		data = append(data, v)
+	}
+	return c.JSON(http.StatusOK, listEnvelope{
+		Status: "Success", TotalItems: len(data), ItemsPerPage: len(data), Data: data,
+	})
+}
+
+func (a *configAPI) get(c echo.Context) error {
+	cfg, err := a.store.Get(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return storeError(err)
+	}
+	return c.JSON(http.StatusOK, a.view(cfg))
+}
+
+func (a *configAPI) update(c echo.Context) error {
+	body, err := a.s.readJSON(c)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.store.Update(c.Request().Context(), c.Param("id"), body, a.check)
+	if err != nil {
+		return storeError(err)
+	}
+	return c.JSON(http.StatusOK, a.view(cfg))
+}
+
+// deleteBody answers a delete and says which configuration became the default, if any.
+type deleteBody struct {
+	Status     string      `json:"status"`
+	Message    string      `json:"message"`
+	Deleted    *configView `json:"deleted"`
+	NewDefault *configView `json:"new_default"`
+}
+
+func (a *configAPI) remove(c echo.Context) error {
+	deleted, promoted, err := a.store.Delete(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return storeError(err)
+	}
+	body := deleteBody{Status: "Success", Deleted: a.view(deleted)}
+	switch {
+	case promoted != nil:
+		body.NewDefault = a.view(promoted)
+		body.Message = fmt.Sprintf("configuration %q deleted; %q is now the default", deleted.Name, promoted.Name)
+	case deleted.Default:
+		body.Message = fmt.Sprintf("configuration %q deleted; no configuration is left, so there is no default", deleted.Name)
+	default:
+		body.Message = fmt.Sprintf("configuration %q deleted", deleted.Name)
+	}
+	return c.JSON(http.StatusOK, body)
+}
