@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -35,7 +36,7 @@ type fixture struct {
 	requests atomic.Int64 // every request that reached the server
 }
 
-func newFixture(t *testing.T, mutate ...func(*Config)) *fixture {
+func newFixture(t testing.TB, mutate ...func(*Config)) *fixture {
 	t.Helper()
 	f := &fixture{mux: http.NewServeMux()}
 	root := http.NewServeMux()
@@ -52,6 +53,7 @@ func newFixture(t *testing.T, mutate ...func(*Config)) *fixture {
 		assert.Equal(t, DefaultUserAgent, r.Header.Get("User-Agent"))
 		root.ServeHTTP(w, r)
 	}))
+	f.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // expected TLS handshake failures
 	f.srv.StartTLS()
 	t.Cleanup(f.srv.Close)
 

@@ -1,0 +1,274 @@
+package sentinelone
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// listServer serves n items {"id":"<i>"} with SentinelOne's paging rules:
+// limit 1..1000 (default 10), skip 0..1000, an opaque cursor. It fails the
+// test when skip and cursor arrive together.
+type listServer struct {
+	t     testing.TB
+	n     int
+	mu    sync.Mutex
+	calls []url.Values
+}
+
+func (s *listServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	s.calls = append(s.calls, q)
+	s.mu.Unlock()
+	if q.Has("skip") && q.Has("cursor") {
+		s.t.Errorf("skip and cursor sent together: %v", q)
+	}
+	bad := func(detail string) {
+		writeJSON(w, http.StatusBadRequest, `{"errors":[{"code":4000010,"title":"Validation Error","detail":"`+detail+`"}]}`)
+	}
+	limit := 10
+	if v := q.Get("limit"); v != "" {
+		l, err := strconv.Atoi(v)
+		if err != nil || l < 1 || l > 1000 {
+			bad("limit must be between 1 and 1000")
+			return
+		}
+		limit = l
+	}
+	start := 0
+	if v := q.Get("skip"); v != "" {
+		sk, err := strconv.Atoi(v)
+		if err != nil || sk < 0 || sk > 1000 {
+			bad("skip must be between 0 and 1000")
+			return
+		}
+		start = sk
+	}
+	if v := q.Get("cursor"); v != "" {
+		raw, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || !strings.HasPrefix(string(raw), "agent_id:") {
+			bad("invalid cursor")
+			return
+		}
+		start, _ = strconv.Atoi(strings.TrimPrefix(string(raw), "agent_id:"))
+	}
+	end := min(start+limit, s.n)
+	items := make([]string, 0, max(end-start, 0))
+	for i := start; i < end; i++ {
+		items = append(items, `{"id":"`+strconv.Itoa(i)+`"}`)
+	}
+	next := "null"
+	if end < s.n {
+		next = `"` + base64.StdEncoding.EncodeToString([]byte("agent_id:"+strconv.Itoa(end))) + `"`
+	}
+	writeJSON(w, http.StatusOK, fmt.Sprintf(`{"data":[%s],"pagination":{"nextCursor":%s,"totalItems":%d}}`,
+		strings.Join(items, ","), next, s.n))
+}
+
+// shape summarises the paging parameters of each call.
+func (s *listServer) shape() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.calls))
+	for i, q := range s.calls {
+		out[i] = "limit=" + q.Get("limit")
+		if q.Has("skip") {
+			out[i] += " skip=" + q.Get("skip")
+		}
+		if q.Has("cursor") {
+			raw, _ := base64.StdEncoding.DecodeString(q.Get("cursor"))
+			out[i] += " cursor=" + string(raw)
+		}
+	}
+	return out
+}
+
+func ids(t *testing.T, items []json.RawMessage) []int {
+	t.Helper()
+	out := make([]int, len(items))
+	for i, it := range items {
+		var v struct{ ID string }
+		require.NoError(t, json.Unmarshal(it, &v))
+		n, err := strconv.Atoi(v.ID)
+		require.NoError(t, err)
+		out[i] = n
+	}
+	return out
+}
+
+func seq(from, to int) []int {
+	out := make([]int, 0, to-from)
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+func TestPagination(t *testing.T) {
+	tests := []struct {
+		name      string
+		giveN     int
+		giveOpts  ListOptions
+		wantIDs   []int
+		wantCalls []string
+		wantPages []int
+	}{
+		{
+			name: "everything", giveN: 2500, giveOpts: ListOptions{},
+			wantIDs:   seq(0, 2500),
+			wantCalls: []string{"limit=1000", "limit=1000 cursor=agent_id:1000", "limit=1000 cursor=agent_id:2000"},
+			wantPages: []int{1000, 1000, 500},
+		},
+		{
+			name: "limit across pages", giveN: 5000, giveOpts: ListOptions{Limit: 2100},
+			wantIDs:   seq(0, 2100),
+			wantCalls: []string{"limit=1000", "limit=1000 cursor=agent_id:1000", "limit=100 cursor=agent_id:2000"},
+			wantPages: []int{1000, 1000, 100},
+		},
+		{
+			name: "small limit", giveN: 50, giveOpts: ListOptions{Limit: 5},
+			wantIDs:   seq(0, 5),
+			wantCalls: []string{"limit=5"},
+			wantPages: []int{5},
+		},
+		{
+			name: "page size", giveN: 25, giveOpts: ListOptions{PageSize: 10},
+			wantIDs:   seq(0, 25),
+			wantCalls: []string{"limit=10", "limit=10 cursor=agent_id:10", "limit=10 cursor=agent_id:20"},
+			wantPages: []int{10, 10, 5},
+		},
+		{
+			name: "page size above the cap", giveN: 3, giveOpts: ListOptions{PageSize: 5000},
+			wantIDs: seq(0, 3), wantCalls: []string{"limit=1000"}, wantPages: []int{3},
+		},
+		{
+			name: "skip within the cap", giveN: 30, giveOpts: ListOptions{Skip: 7, Limit: 15, PageSize: 10},
+			wantIDs:   seq(7, 22),
+			wantCalls: []string{"limit=10 skip=7", "limit=5 cursor=agent_id:17"},
+			wantPages: []int{10, 5},
+		},
+		{
+			name: "skip beyond the cap walks the cursor", giveN: 4000, giveOpts: ListOptions{Skip: 2500, Limit: 10},
+			wantIDs:   seq(2500, 2510),
+			wantCalls: []string{"limit=1000 skip=1000", "limit=510 cursor=agent_id:2000"},
+			wantPages: []int{10},
+		},
+		{
+			name: "skip beyond the cap without limit", giveN: 1200, giveOpts: ListOptions{Skip: 1100},
+			wantIDs:   seq(1100, 1200),
+			wantCalls: []string{"limit=1000 skip=1000"},
+			wantPages: []int{100},
+		},
+		{
+			name: "skip past the end", giveN: 2200, giveOpts: ListOptions{Skip: 3000},
+			wantIDs:   []int{},
+			wantCalls: []string{"limit=1000 skip=1000", "limit=1000 cursor=agent_id:2000"},
+			wantPages: nil,
+		},
+		{
+			name: "empty", giveN: 0, giveOpts: ListOptions{},
+			wantIDs: []int{}, wantCalls: []string{"limit=1000"}, wantPages: nil,
+		},
+		{
+			name: "limit equals total", giveN: 1000, giveOpts: ListOptions{Limit: 1000},
+			wantIDs: seq(0, 1000), wantCalls: []string{"limit=1000"}, wantPages: []int{1000},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			ls := &listServer{t: t, n: tt.giveN}
+			f.mux.Handle("/agents", ls)
+			var pages []int
+			got := []int{}
+			for page, err := range f.client.Agents.Pages(context.Background(), nil, tt.giveOpts) {
+				require.NoError(t, err)
+				pages = append(pages, len(page))
+				got = append(got, ids(t, page)...)
+			}
+			assert.Equal(t, tt.wantIDs, got)
+			assert.Equal(t, tt.wantCalls, ls.shape())
+			assert.Equal(t, tt.wantPages, pages)
+		})
+	}
+}
+
+func TestPaginationStopsWhenCallerStops(t *testing.T) {
+	f := newFixture(t)
+	ls := &listServer{t: t, n: 10000}
+	f.mux.Handle("/threats", ls)
+	seen := 0
+	for page, err := range f.client.Threats.Pages(context.Background(), nil, ListOptions{PageSize: 100}) {
+		require.NoError(t, err)
+		seen += len(page)
+		if seen >= 300 {
+			break
+		}
+	}
+	assert.Equal(t, 300, seen)
+	assert.Len(t, ls.shape(), 3, "no page is fetched after the caller stops")
+}
+
+func TestPaginationErrors(t *testing.T) {
+	f := newFixture(t)
+	ls := &listServer{t: t, n: 10}
+	f.mux.Handle("/agents", ls)
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		giveF    Filter
+		giveOpts ListOptions
+		wantErr  string
+	}{
+		{name: "negative limit", giveOpts: ListOptions{Limit: -1}, wantErr: "list agents: limit -1 is negative"},
+		{name: "negative skip", giveOpts: ListOptions{Skip: -1}, wantErr: "skip -1 is negative"},
+		{name: "negative page size", giveOpts: ListOptions{PageSize: -1}, wantErr: "page size -1 is negative"},
+		{name: "cursor in filter", giveF: Filter{"cursor": "x"}, wantErr: `filter key "cursor" is set by the list options`},
+		{name: "skip in filter", giveF: Filter{"skip": 3}, wantErr: `filter key "skip" is set by the list options`},
+		{name: "bad value type", giveF: Filter{"ids": map[string]string{}}, wantErr: `filter key "ids": unsupported value type`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Collect(f.client.Agents.Pages(ctx, tt.giveF, tt.giveOpts))
+			assert.ErrorContains(t, err, tt.wantErr)
+		})
+	}
+	assert.Empty(t, ls.shape())
+}
+
+func TestPaginationAPIErrorEndsWalk(t *testing.T) {
+	f := newFixture(t)
+	calls := 0
+	f.mux.HandleFunc("/agents", func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls == 1 {
+			writeJSON(w, http.StatusOK, `{"data":[{"id":"1"}],"pagination":{"nextCursor":"c","totalItems":2}}`)
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, `{"errors":[{"code":4000010,"title":"Validation Error","detail":"invalid cursor"}]}`)
+	})
+	var pages, errs int
+	for page, err := range f.client.Agents.Pages(context.Background(), nil, ListOptions{}) {
+		if err != nil {
+			errs++
+			assert.ErrorIs(t, err, ErrInvalidRequest)
+			assert.EqualError(t, err, "list agents: SentinelOne rejected GET /agents as invalid (HTTP 400): Validation Error: invalid cursor (code 4000010)")
+			continue
+		}
+		pages += len(page)
+	}
+	assert.Equal(t, 1, pages)
+	assert.Equal(t, 1, errs)
+	assert.Equal(t, 2, calls)
+}
