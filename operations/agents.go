@@ -277,10 +277,10 @@ func actOnIDs(ids []string, act func(batch []string) (int, error)) (int, error) 
 
 // agentActionResult is the data of an action on agents.
 type agentActionResult struct {
-	AffectedAgents int               `json:"affected_agents"`
-	AgentIDs       []string          `json:"agent_ids"`
-	Agents         []json.RawMessage `json:"agents,omitempty"`
-	Message        string            `json:"message,omitempty"`
+	AffectedAgents int                `json:"affected_agents"`
+	AgentIDs       []string           `json:"agent_ids"`
+	Agents         *[]json.RawMessage `json:"agents,omitempty"` // agent_action only: the agents as they were before the action
+	Message        string             `json:"message,omitempty"`
 }
 
 // runAgentAction resolves the selection, then applies action to exactly the resolved ids.
@@ -289,12 +289,15 @@ func runAgentAction(ctx context.Context, client *sentinelone.Client, sel *agentS
 	if err != nil {
 		return nil, err
 	}
-	res := &agentActionResult{AgentIDs: ids, Agents: objs}
+	res := &agentActionResult{AgentIDs: ids}
 	if res.AgentIDs == nil {
 		res.AgentIDs = []string{}
 	}
-	if keep && res.Agents == nil {
-		res.Agents = []json.RawMessage{}
+	if keep {
+		if objs == nil {
+			objs = []json.RawMessage{}
+		}
+		res.Agents = &objs
 	}
 	if len(ids) == 0 {
 		res.Message = "no agent matched the selection; nothing was done"
