@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // Server is a Simulator listening on a loopback address over TLS.
@@ -67,6 +69,7 @@ func StartAt(addr string, opts Options) (*Server, error) {
 		done:    make(chan struct{}),
 		srv: &http.Server{
 			Handler:           sim,
+			ErrorLog:          zap.NewStdLog(sim.log),
 			ReadHeaderTimeout: 10 * time.Second,
 			TLSConfig: &tls.Config{
 				Certificates: []tls.Certificate{cert},

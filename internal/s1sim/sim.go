@@ -125,7 +125,10 @@ func (s *Simulator) Requests() []Request {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]Request, len(s.requests))
-	copy(out, s.requests)
+	for i, r := range s.requests {
+		r.Body = bytes.Clone(r.Body)
+		out[i] = r
+	}
 	return out
 }
 

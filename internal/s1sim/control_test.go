@@ -1,0 +1,84 @@
+package s1sim
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestControlFaults(t *testing.T) {
+	e := newEnv(t, Options{})
+	r := e.do(http.MethodPut, "/_sim/faults", `{"failNext":1,"failStatus":503,"latency":"5ms"}`, "-")
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	assert.Equal(t, Faults{FailNext: 1, FailStatus: 503, Latency: 5 * time.Millisecond}, e.sim.Faults())
+
+	r = e.do(http.MethodGet, "/_sim/faults", nil, "-")
+	require.Equal(t, http.StatusOK, r.status)
+	var got map[string]any
+	r.json(t, &got)
+	assert.Equal(t, "5ms", got["latency"])
+	assert.Equal(t, float64(1), got["failNext"])
+
+	requireError(t, e.get(infoPath, nil), http.StatusServiceUnavailable, 5030010)
+	assert.Equal(t, http.StatusOK, e.get(infoPath, nil).status)
+
+	requireError(t, e.do(http.MethodPut, "/_sim/faults", `{"latency":"soon"}`, "-"), http.StatusBadRequest, 4000010)
+	requireError(t, e.do(http.MethodGet, "/_sim/nothing", nil, "-"), http.StatusNotFound, 4040010)
+}
+
+func TestControlTokensRequestsReset(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok := e.login(v21, AdminUser, AdminPassword)
+	r := e.do(http.MethodPost, "/_sim/expire-tokens", nil, "-")
+	require.Equal(t, http.StatusNoContent, r.status)
+	requireError(t, e.do(http.MethodGet, infoPath, nil, "Token "+tok), http.StatusUnauthorized, 4010010)
+
+	e.sim.ResetRequests()
+	e.post("/web/api/v2.1/agents/actions/disconnect", map[string]any{"filter": map[string]any{}})
+	var reqs []map[string]string
+	r = e.do(http.MethodGet, "/_sim/requests", nil, "-")
+	require.Equal(t, http.StatusOK, r.status)
+	r.json(t, &reqs)
+	require.Len(t, reqs, 1, "control calls are not logged")
+	assert.Equal(t, map[string]string{
+		"method": "POST", "path": "/web/api/v2.1/agents/actions/disconnect", "query": "",
+		"body": `{"filter":{}}`, "auth": "ApiToken",
+	}, reqs[0])
+	for _, a := range e.sim.Agents() {
+		require.Equal(t, "disconnected", a.NetworkStatus)
+	}
+
+	require.Equal(t, http.StatusNoContent, e.do(http.MethodDelete, "/_sim/requests", nil, "-").status)
+	assert.Empty(t, e.sim.Requests())
+
+	require.Equal(t, http.StatusNoContent, e.do(http.MethodPost, "/_sim/reset", nil, "-").status)
+	assert.Equal(t, New(Options{}).Agents(), e.sim.Agents(), "fresh fleet from the same seed")
+}
+
+func TestRequestLog(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok := e.login(v21, AdminUser, AdminPassword)
+	e.do(http.MethodPost, "/web/api/v2.0/users/login/by-api-token", map[string]any{"data": map[string]string{"apiToken": AdminAPIToken}}, "-")
+	e.do(http.MethodGet, "/web/api/v2.1/agents?limit=5&osTypes=linux,macos", nil, "Token "+tok)
+	e.do(http.MethodGet, "/web/api/v2.1/threats", nil, "")
+
+	got := e.sim.Requests()
+	require.Len(t, got, 4)
+	assert.Equal(t, Request{Method: "POST", Path: "/web/api/v2.1/users/login",
+		Body: []byte(`{"password":"REDACTED","username":"admin@s1sim.local"}`)}, got[0])
+	assert.Equal(t, Request{Method: "POST", Path: "/web/api/v2.0/users/login/by-api-token",
+		Body: []byte(`{"data":{"apiToken":"REDACTED"}}`)}, got[1])
+	assert.Equal(t, Request{Method: "GET", Path: "/web/api/v2.1/agents", Query: "limit=5&osTypes=linux,macos", Auth: "Token"}, got[2])
+	assert.Equal(t, Request{Method: "GET", Path: "/web/api/v2.1/threats", Auth: "ApiToken"}, got[3])
+
+	// Returned slices are copies.
+	got[0].Body[0] = 'X'
+	assert.Equal(t, byte('{'), e.sim.Requests()[0].Body[0])
+	for _, r := range e.sim.Requests() {
+		assert.NotContains(t, string(r.Body), AdminPassword)
+		assert.NotContains(t, string(r.Body), AdminAPIToken)
+	}
+}

@@ -1,0 +1,143 @@
+// Package s1sim simulates a SentinelOne management console for tests and
+// demos. It serves /web/api/v2.1/… and /web/api/v2.0/… for everything the
+// connector's operations use, from an in-memory, seeded fleet, and shares no
+// code with the connector's SentinelOne client.
+//
+// # Starting it
+//
+// New returns a *Simulator, an http.Handler (wrap it in httptest.NewServer
+// for plain HTTP). Start and StartAt serve it over TLS on a loopback address
+// with a freshly generated self-signed certificate (127.0.0.1, ::1,
+// localhost); Server.CertPool and Server.Client trust it. Only HTTP/1.1 is
+// offered so that dropped connections are real TCP closes.
+//
+// # Accounts and tokens
+//
+// Two built-in accounts exist: AdminUser (AdminPassword, AdminAPIToken) may
+// do everything; ViewerUser (ViewerPassword, ViewerAPIToken) is read-only and
+// gets 403 {"errors":[{"code":4030010,"title":"Insufficient permissions",…}]}
+// on every POST action. POST /users/login takes the flat body
+// {"username","password"}; POST /users/login/by-api-token takes
+// {"data":{"apiToken"}}; both answer {"data":{"token":"…"}}. Session tokens
+// go in "Authorization: Token <t>" and live Options.TokenTTL (default 1h);
+// API tokens go in "Authorization: ApiToken <t>" and never expire. A session
+// token sent as ApiToken, or an API token sent as Token, is rejected. A
+// missing, bad or expired token gives 401
+// {"errors":[{"code":4010010,"title":"Authentication Failed","detail":null}]}.
+// POST /users/logout ends the session of the token used. GET /system/info
+// needs a token; GET /system/status does not.
+//
+// # Agent filters
+//
+// GET /agents, GET /agents/count and GET /agents/passphrases accept, as
+// query parameters: ids, totalMemory__lt/__gt/__lte/__gte (MB),
+// coreCount__lt/__gt/__lte/__gte, isActive, infected, isDecommissioned,
+// isUninstalled, isPendingUninstall (each a csv list of booleans, any case),
+// computerName__like (case-insensitive substring), and the csv lists
+// agentVersions, osTypes, networkStatuses, groupIds, siteIds, accountIds and
+// scanStatuses. idsNin works only with Options.SupportIDsNin. Every other key
+// is ignored, as SentinelOne does. The `filter` object of
+// POST /agents/actions/{action} takes the same keys with JSON values: arrays
+// for lists, or a bare string, number or bool (a string may hold a csv list).
+// An empty value or empty list is treated as if the key were absent.
+//
+// Pagination: limit (default 10, 1..1000), skip (0..1000), cursor (opaque
+// base64 of "agent_id:<id>" or "threat_id:<id>", the last item returned),
+// countOnly, and sortOrder=desc (items are always ordered by id; other
+// sortBy values are ignored). Out-of-range values give 400
+// {"errors":[{"code":4000010,"title":"Validation Error","detail":"…"}]}.
+// pagination.totalItems counts every match; pagination.nextCursor is null on
+// the last page. When both cursor and skip are sent, the cursor wins and skip
+// is ignored.
+//
+// # Agent actions
+//
+// POST /agents/actions/{disconnect|connect|decommission|uninstall|shutdown|
+// broadcast|initiate-scan|abort-scan|fetch-logs} with {"filter":{…},"data":{…}}
+// acts on every matched agent and answers {"data":{"affected":N}}. A missing
+// filter is a 400; an empty filter {} matches the whole fleet. Effects:
+// disconnect sets networkStatus "disconnected", connect "connected";
+// decommission sets isDecommissioned (and clears isActive); uninstall sets
+// isPendingUninstall; shutdown sets Agent.ShutdownRequested (and clears
+// isActive); broadcast (data.message, 1..140 characters, required) appends
+// to Agent.Messages; initiate-scan sets scanStatus "started", abort-scan
+// "aborted"; fetch-logs increments Agent.LogsRequested. The legacy
+// POST /agents/{id}/recommission answers {"data":{"success":true}} and clears
+// isDecommissioned; an unknown id, or Options.DisableRecommission, gives 404.
+//
+// # Threats
+//
+// GET /threats filters: ids, contentHashes, agentIds, initiatedBy,
+// initiatedByNin (v2.1 snake_case or v2.0 camelCase values), mitigationStatuses
+// (not_mitigated, mitigated, marked_as_benign), analystVerdicts,
+// incidentStatuses, resolved, and a case-insensitive substring of the threat
+// name: displayName on v2.1, displayName__like on v2.0 (each version ignores
+// the other key). v2.1 objects are nested (threatInfo, agentRealtimeInfo,
+// agentDetectionInfo, mitigationStatus[]), v2.0 objects flat (fileContentHash,
+// mitigationReport, markedAsBenign, fromScan, camelCase initiatedBy…); both
+// render the same Threat. POST /threats/mitigate/{kill|quarantine|remediate|
+// un-quarantine|rollback-remediation} appends to Threat.Actions and sets the
+// mitigation status (mitigated, or not_mitigated for the last two);
+// quarantine sets and un-quarantine clears inQuarantine. An unknown action
+// is 404. POST /web/api/v2.0/threats/mark-as-benign sets MarkedAsBenign,
+// status marked_as_benign and verdict false_positive; POST
+// /web/api/v2.1/threats/analyst-verdict sets the verdict (one of undefined,
+// true_positive, false_positive, suspicious; else 400) and MarkedAsBenign
+// exactly when it is false_positive. Each is 404 on the other version.
+//
+// # Other reads
+//
+// GET /agents/applications?ids= (required) lists installed applications;
+// GET /agents/processes?ids= is always [] on v2.1 (obsolete) and lists
+// processes on v2.0. GET /hashes/{sha1}/reputation answers {"rank":"N"} for
+// a known threat hash, {} for an unknown one and 400 for a malformed hash.
+//
+// # Faults
+//
+// Faults apply to every request outside /_sim/, in this order: Latency is
+// waited; Down answers 503 (the simulator chose 503 over a drop so clients
+// can tell "down" from "flaky"); DropNext, then DropRate, close the
+// connection without a response; FailNext answers FailStatus (default 500);
+// RateLimitEvery answers every N-th request reaching it with 429 and
+// Retry-After (RetryAfter rounded up to whole seconds, default 1); ErrorRate
+// answers ErrorStatus (default 500). Rates draw from an RNG seeded by
+// Options.Seed, so a run is repeatable. TokenTTL, when set, overrides the
+// session lifetime for every session, including existing ones. SetFaults
+// replaces all knobs and restarts the rate-limit count; Faults shows the
+// remaining FailNext and DropNext. Faulted and dropped requests are logged.
+//
+// # Control endpoint
+//
+// Outside the API prefix, neither logged nor faulted:
+//
+//	GET    /_sim/faults          current Faults as JSON, durations as "250ms"
+//	PUT    /_sim/faults          replace Faults (absent fields are zero)
+//	POST   /_sim/expire-tokens   invalidate every session token
+//	GET    /_sim/requests        the request log as JSON
+//	DELETE /_sim/requests        empty the request log
+//	POST   /_sim/reset           fresh fleet from the same seed
+//
+// # Request log
+//
+// Requests returns method, path, raw query, body and auth scheme of every
+// API request. The values of "password", "apiToken" and "token" keys in a
+// body are replaced by "REDACTED", so secrets never leave the simulator.
+//
+// # Choices the simulator had to make
+//
+// No source confirms these SentinelOne behaviours; the simulator picks one:
+// the exact 400/404/405/429/503 codes and titles (4000010 "Validation
+// Error", 4040010 "Not Found", 4050010, 4290010, 5030010); Retry-After on 429;
+// cursor-over-skip precedence; the cursor encoding; case-insensitive boolean
+// values; whether displayName is a substring match; idsNin support (off by
+// default); that an empty action filter acts on everything; that an empty
+// list value is ignored; the session-token TTL; that recommission exists
+// (1.x only); that mitigation leaves an agent's infected flag and
+// activeThreats unchanged; that broadcast reaches Linux agents too; that
+// decommissioned agents are listed unless filtered out. Login rate limits
+// are not simulated.
+//
+// Slices inside returned Agent and Threat values (Messages,
+// NetworkInterfaces, Actions) are shared with the simulator; do not modify
+// them.
+package s1sim
