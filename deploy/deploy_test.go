@@ -66,6 +66,7 @@ func TestUnitHardening(t *testing.T) {
 	}{
 		{give: "User", want: []string{account}},
 		{give: "Group", want: []string{account}},
+		{give: "Environment", want: []string{"CONNECTOR_DATA_DIR=" + stateDir}},
 		{give: "EnvironmentFile", want: []string{envFile}},
 		{give: "ExecStart", want: []string{"/usr/bin/sentinelone-connector serve"}},
 		{give: "Restart", want: []string{"on-failure"}},
@@ -371,4 +372,47 @@ func TestPreinstallAccount(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestEnvironmentFile(t *testing.T) {
+	data, err := os.ReadFile("connector.env")
+	require.NoError(t, err)
+
+	documented := map[string]bool{}
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		require.True(t, strings.HasPrefix(line, "#"),
+			"every setting ships commented out, so the unit and binary defaults apply: %q", line)
+		key, _, ok := strings.Cut(strings.TrimPrefix(line, "#"), "=")
+		if ok && key == strings.ToUpper(key) && !strings.Contains(key, " ") {
+			documented[key] = true
+		}
+	}
+	for _, key := range []string{
+		"CONNECTOR_LISTEN", "CONNECTOR_DATA_DIR", "CONNECTOR_MANIFEST", "CONNECTOR_LOG_FORMAT",
+		"CONNECTOR_LOG_FILE", "CONNECTOR_SHUTDOWN_TIMEOUT", "CONNECTOR_TLS_CERT", "CONNECTOR_TLS_KEY",
+		"CONNECTOR_API_TOKEN", "CONNECTOR_SEED_CONFIGS", "SENTINELONE_HOST", "SENTINELONE_USERNAME",
+		"SENTINELONE_PASSWORD", "SENTINELONE_API_TOKEN", "SENTINELONE_VERIFY_SSL",
+	} {
+		assert.True(t, documented[key], "connector.env documents %s", key)
+	}
+	assert.Contains(t, string(data), "#CONNECTOR_LOG_FILE="+logDir+"/connectors.log")
+	assert.Contains(t, string(data), "#CONNECTOR_SHUTDOWN_TIMEOUT=30s")
+}
+
+func TestLogrotate(t *testing.T) {
+	data, err := os.ReadFile("logrotate/cyops-connector-sentinelone")
+	require.NoError(t, err)
+	text := string(data)
+
+	assert.Contains(t, text, logDir+"/connectors.log {")
+	// The server keeps the file open (O_APPEND) and does not reopen it on a signal.
+	assert.Contains(t, text, "copytruncate")
+	assert.NotContains(t, text, "postrotate")
+	// The log directory is group-writable, which logrotate accepts only with "su".
+	assert.Contains(t, text, "su root "+account)
+	assert.Contains(t, text, "missingok")
 }
