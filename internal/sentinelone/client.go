@@ -384,7 +384,8 @@ func (c *Client) attempt(ctx context.Context, req *request, body []byte, authz s
 	}
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(actx, req.method, target, rd)
+	tr := &sentTracker{}
+	hr, err := http.NewRequestWithContext(withSentTrace(actx, tr), req.method, target, rd)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s %s: build request: %w", req.method, req.callPath(), err)
 	}
@@ -396,8 +397,6 @@ func (c *Client) attempt(ctx context.Context, req *request, body []byte, authz s
 	if authz != "" {
 		hr.Header.Set("Authorization", authz)
 	}
-	tr := &sentTracker{}
-	hr = hr.WithContext(withSentTrace(actx, tr))
 
 	start := time.Now()
 	resp, err := c.httpClient.Do(hr)

@@ -10,6 +10,12 @@ import (
 	"unicode/utf8"
 )
 
+var (
+	_ error = (*APIError)(nil)
+	_ error = (*RateLimitError)(nil)
+	_ error = (*TransportError)(nil)
+)
+
 // Sentinel errors, matched with errors.Is.
 var (
 	// ErrCredentialsRejected: SentinelOne refused the username/password,
@@ -41,6 +47,7 @@ type ErrorDetail struct {
 	Detail string `json:"detail"` // null on the wire becomes ""
 }
 
+// String formats the item as "Title: detail (code N)".
 func (d ErrorDetail) String() string {
 	var b strings.Builder
 	b.WriteString(d.Title)
@@ -167,6 +174,7 @@ type RateLimitError struct {
 	Waited time.Duration
 }
 
+// Error says how often the call was refused and what to do.
 func (e *RateLimitError) Error() string {
 	msg := fmt.Sprintf("SentinelOne rate limit: %s %s was still refused with HTTP 429 after %d attempts (waited %s)",
 		e.Method, e.Endpoint, e.Attempts, e.Waited.Round(time.Millisecond))
@@ -205,6 +213,7 @@ type TransportError struct {
 	Err              error
 }
 
+// Error names the host, the failure and the setting to check.
 func (e *TransportError) Error() string {
 	var msg string
 	switch e.Kind {
