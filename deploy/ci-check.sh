@@ -82,8 +82,10 @@ contains "%pre" "preinstall scriptlet" "$scripts"
 contains "%pre creates the user" "useradd -r -g \"\$group\" -d \"\$home\" -M -s \"\$nologin\"" "$scripts"
 contains "%post" "postinstall scriptlet" "$scripts"
 contains "%preun" "preuninstall scriptlet" "$scripts"
+# shellcheck disable=SC2016 # the scriptlet's own text, not expanded here
 contains "%preun stops and disables on removal" 'systemctl --no-reload disable --now "$unit"' "$scripts"
 contains "%postun" "postuninstall scriptlet" "$scripts"
+# shellcheck disable=SC2016
 contains "%postun restarts on upgrade" 'systemctl try-restart "$unit"' "$scripts"
 # Only daemon-reload, try-restart and disable may be called: install never starts or
 # enables the service.
