@@ -27,8 +27,8 @@ var version = "1.0.0"
 type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 var commands = map[string]command{
-	"serve":    runServe,
-	"version":  runVersion,
+	"serve":   runServe,
+	"version": runVersion,
 }
 
 func main() {

@@ -32,6 +32,7 @@ type serveFlags struct {
 	shutdownTimeout time.Duration
 	executeTimeout  time.Duration
 	caBundle        string
+	seedConfigs     string
 	simAgents       int
 	simThreats      int
 }
@@ -71,6 +72,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", dur("CONNECTOR_SHUTDOWN_TIMEOUT", 30*time.Second), "time in-flight requests get to finish on SIGTERM (env CONNECTOR_SHUTDOWN_TIMEOUT)")
 	fs.DurationVar(&f.executeTimeout, "execute-timeout", dur("CONNECTOR_EXECUTE_TIMEOUT", 5*time.Minute), "deadline of one execute (env CONNECTOR_EXECUTE_TIMEOUT)")
 	fs.StringVar(&f.caBundle, "ca-bundle", env("CONNECTOR_CA_BUNDLE", ""), "PEM file of extra CAs trusted for SentinelOne consoles (env CONNECTOR_CA_BUNDLE)")
+	fs.StringVar(&f.seedConfigs, "seed-configs", env("CONNECTOR_SEED_CONFIGS", ""), "JSON file of SentinelOne configurations to create or update at start (env CONNECTOR_SEED_CONFIGS)")
 	fs.IntVar(&f.simAgents, "sim-agents", s1sim.DefaultAgents, "agents in the embedded simulator's fleet (--dev)")
 	fs.IntVar(&f.simThreats, "sim-threats", s1sim.DefaultThreats, "threats in the embedded simulator (--dev)")
 	if perr := fs.Parse(args); perr != nil {
@@ -81,6 +83,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	if f.dataDir == "" && !f.dev {
+		return nil, errors.New("serve: --data-dir (env CONNECTOR_DATA_DIR) is required: it holds the SentinelOne configurations")
 	}
 	if f.logFormat == "" {
 		f.logFormat = map[bool]string{true: "console", false: "json"}[f.dev]
@@ -125,6 +130,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer func() { _ = logger.Sync() }()
 
 	opts := app.Options{Logger: logger, Dev: f.dev, ExecuteTimeout: f.executeTimeout,
+		DataDir: f.dataDir, SeedFile: f.seedConfigs,
 		Sim: s1sim.Options{Agents: f.simAgents, Threats: f.simThreats}}
 	if f.manifest != "" {
 		if opts.Manifest, err = os.ReadFile(f.manifest); err != nil {

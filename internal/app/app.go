@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"go.uber.org/zap"
 
 	root "github.com/fortisoar-connectors/sentinelone"
 	"github.com/fortisoar-connectors/sentinelone/connector"
+	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
 	"github.com/fortisoar-connectors/sentinelone/internal/server"
@@ -41,6 +43,13 @@ type Options struct {
 	ExecuteTimeout time.Duration
 	// Server configures the HTTP layer.
 	Server server.Options
+	// DataDir holds the configuration store; when set, configurations live there, the
+	// configuration API is mounted and Configs is ignored.
+	DataDir string
+	// SeedFile is a JSON list of configurations upserted into the store at start.
+	SeedFile string
+	// Getenv reads SENTINELONE_* seed variables and the secret key (default os.Getenv).
+	Getenv func(string) string
 }
 
 // App is a wired connector.
@@ -51,6 +60,8 @@ type App struct {
 	Clients   *operations.Clients
 	// Sim is the embedded simulator in Dev mode, else nil.
 	Sim *s1sim.Server
+	// Store is the configuration store when Options.DataDir is set, else nil.
+	Store *configstore.Store
 }
 
 // LoadManifest loads info.json (the embedded one unless override is non-nil) and checks it
@@ -80,6 +91,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{Manifest: m}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
 	if opts.Dev {
 		if opts.Sim.Logger == nil {
 			opts.Sim.Logger = opts.Logger.Named("s1sim")
@@ -89,9 +103,16 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			return nil, fmt.Errorf("start the SentinelOne simulator: %w", err)
 		}
 		opts.Client.RootCAs = a.Sim.CertPool()
-		if opts.Configs == nil {
+		if opts.Configs == nil && opts.DataDir == "" {
 			opts.Configs = connector.NewStaticConfigs(DevConfig(a.Sim.URL))
 		}
+	}
+	if opts.DataDir != "" {
+		if err := a.openStore(ctx, m, opts); err != nil {
+			a.Close()
+			return nil, err
+		}
+		opts.Configs = a.Store
 	}
 	if opts.Configs == nil {
 		opts.Configs = connector.NewStaticConfigs()
@@ -116,7 +137,46 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		opts.Server.Logger = opts.Logger
 	}
 	a.Server = server.New(a.Connector, opts.Server)
+	if a.Store != nil {
+		a.Server.MountConfigAPI(a.Store, operations.CheckValues)
+	}
 	return a, nil
+}
+
+// openStore opens the configuration store in opts.DataDir and seeds it: from the
+// environment, from the seed file, and in Dev mode with the simulator's configuration.
+func (a *App) openStore(ctx context.Context, m *connector.Manifest, opts Options) error {
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	key, err := configstore.LoadKey(opts.DataDir, opts.Getenv)
+	if err != nil {
+		return err
+	}
+	a.Store, err = configstore.Open(opts.DataDir, m, key, configstore.WithValuesCheck(operations.CheckValues))
+	if err != nil {
+		return err
+	}
+	if _, err := configstore.SeedFromEnv(ctx, a.Store, opts.Getenv); err != nil {
+		return err
+	}
+	if opts.SeedFile != "" {
+		if _, err := configstore.SeedFromFile(ctx, a.Store, opts.SeedFile); err != nil {
+			return err
+		}
+	}
+	if a.Sim != nil {
+		dev := DevConfig(a.Sim.URL).Values
+		env := map[string]string{
+			configstore.EnvConfigName: DevConfigName, configstore.EnvHost: a.Sim.URL,
+			configstore.EnvUsername: dev["username"].(string), configstore.EnvPassword: dev["password"].(string),
+			configstore.EnvAPIVersion: sentinelone.APIVersion21, configstore.EnvVerifySSL: "true",
+		}
+		if _, err := configstore.SeedFromEnv(ctx, a.Store, func(k string) string { return env[k] }); err != nil {
+			return fmt.Errorf("seed the simulator configuration: %w", err)
+		}
+	}
+	return nil
 }
 
 // DevConfig is the default configuration of dev mode: the simulator's admin account over
@@ -137,9 +197,12 @@ func (a *App) Close() error {
 	if a.Clients != nil {
 		a.Clients.Close()
 	}
-	var err error
-	if a.Sim != nil {
-		err = a.Sim.Close()
+	var errs []error
+	if a.Store != nil {
+		errs = append(errs, a.Store.Close())
 	}
-	return errors.Join(err)
+	if a.Sim != nil {
+		errs = append(errs, a.Sim.Close())
+	}
+	return errors.Join(errs...)
 }
