@@ -23,8 +23,10 @@ const (
 	maxBody = 1 << 20
 )
 
-// Request is one API request as received, recorded for tests. Secret
-// fields of login bodies (password, apiToken) are replaced by "REDACTED".
+// Request is one API request as received, recorded for tests. In a JSON
+// body holding a "password", "apiToken" or "token" key, those values are
+// replaced by "REDACTED" and the body is re-encoded (keys sorted); other
+// bodies are kept byte for byte.
 type Request struct {
 	Method string
 	Path   string
