@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -28,13 +29,22 @@ var seedPlaybooks = []string{
 	"Shutdown Agent", "Uninstall Agent",
 }
 
+// loadManifest loads the embedded info.json once; a loaded manifest is read-only.
+var loadManifest = sync.OnceValues(func() (*connector.Manifest, error) {
+	info, err := root.Files.ReadFile(root.ManifestPath)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := root.Files.ReadFile(root.ManifestSchemaPath)
+	if err != nil {
+		return nil, err
+	}
+	return connector.Load(info, schema)
+})
+
 func manifest(t testing.TB) *connector.Manifest {
 	t.Helper()
-	info, err := root.Files.ReadFile(root.ManifestPath)
-	require.NoError(t, err)
-	schema, err := root.Files.ReadFile(root.ManifestSchemaPath)
-	require.NoError(t, err)
-	m, err := connector.Load(info, schema)
+	m, err := loadManifest()
 	require.NoError(t, err)
 	return m
 }
