@@ -187,6 +187,8 @@ func TestCLIRunRejectsBeforeRunning(t *testing.T) {
 	}{
 		{"missing required input", []string{"run", isolate}, `workflow "Isolate Agent Network": missing required input(s): agent_ids`},
 		{"unknown input", []string{"run", isolate, "--input", "agent_ids=1", "--input", "agent_id=2"}, "unknown input(s): agent_id"},
+		{"input not among its options", []string{"run", filepath.Join(playbooksDir, "mitigate-threat.json"), "--input", "threat_ids=1", "--input", "action=Explode"},
+			`invalid input(s): action: "Explode" is not one of ["Kill" "Quarantine" "Un-Quarantine" "Remediate" "Rollback-Remediation"]`},
 		{"input without value", []string{"run", isolate, "--input", "agent_ids"}, "want NAME=VALUE"},
 		{"input twice", []string{"run", isolate, "--input", "agent_ids=1", "--input", "agent_ids=2"}, `input "agent_ids" given twice`},
 		{"no file", []string{"run", "--input", "agent_ids=1"}, "want exactly one FILE, got 0"},

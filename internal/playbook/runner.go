@@ -48,10 +48,11 @@ type UnsupportedError struct {
 
 func (e *UnsupportedError) Error() string { return fmt.Sprintf("step %q: %s", e.Step, e.Msg) }
 
-// InputError lists missing required and unknown inputs.
+// InputError lists missing required, unknown and invalid inputs.
 type InputError struct {
 	Missing []string
 	Unknown []string
+	Invalid []string // "name: reason"
 }
 
 func (e *InputError) Error() string {
@@ -61,6 +62,9 @@ func (e *InputError) Error() string {
 	}
 	if len(e.Unknown) > 0 {
 		parts = append(parts, "unknown input(s): "+strings.Join(e.Unknown, ", "))
+	}
+	if len(e.Invalid) > 0 {
+		parts = append(parts, "invalid input(s): "+strings.Join(e.Invalid, "; "))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -191,7 +195,8 @@ func literalTemplates(m map[string]any, at string) (map[string]*Template, error)
 }
 
 // ResolveInputs checks given against the workflow's input variables: every required input
-// must be given (or have a default value) and every given name must be declared. It
+// must be given (or have a default value), every given name must be declared, and an
+// input that lists options must be given one of them. It
 // returns vars.input.params: given values, then defaults; inputs neither given nor
 // defaulted are left out (undefined).
 func ResolveInputs(w *Workflow, given map[string]string) (map[string]any, error) {
@@ -205,6 +210,9 @@ func ResolveInputs(w *Workflow, given map[string]string) (map[string]any, error)
 	for _, in := range decl {
 		known[in.Name] = true
 		if v, ok := given[in.Name]; ok {
+			if len(in.Options) > 0 && !contains(in.Options, v) {
+				ierr.Invalid = append(ierr.Invalid, fmt.Sprintf("%s: %q is not one of %q", in.Name, v, in.Options))
+			}
 			params[in.Name] = v
 			continue
 		}
@@ -222,7 +230,7 @@ func ResolveInputs(w *Workflow, given map[string]string) (map[string]any, error)
 		}
 	}
 	sort.Strings(ierr.Unknown)
-	if len(ierr.Missing) > 0 || len(ierr.Unknown) > 0 {
+	if len(ierr.Missing) > 0 || len(ierr.Unknown) > 0 || len(ierr.Invalid) > 0 {
 		return nil, &ierr
 	}
 	return params, nil
