@@ -6,7 +6,7 @@ DIST      := dist
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 LISTEN    ?= 127.0.0.1:8787
 
-.PHONY: run build test lint bench sim clean
+.PHONY: run build test lint bench sim clean rpm bundle rpm-check
 
 ## run: build and start the connector with an embedded SentinelOne simulator
 run: build
@@ -14,7 +14,7 @@ run: build
 
 ## build: build the binary into dist/
 build:
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(DIST)/$(BINARY) ./cmd/$(BINARY)
+	$(GO) build -trimpath -buildmode=pie -ldflags "$(LDFLAGS)" -o $(DIST)/$(BINARY) ./cmd/$(BINARY)
 
 ## test: the whole test suite, with the race detector
 test:
@@ -33,6 +33,18 @@ bench:
 ## sim: run the SentinelOne simulator alone
 sim: build
 	./$(DIST)/$(BINARY) simulate
+
+## rpm: build dist/cyops-connector-sentinelone-1.0.0-1.x86_64.rpm with nfpm (go tool; needs only Go)
+rpm: build
+	GOARCH=$$($(GO) env GOARCH) $(GO) tool nfpm package --config deploy/nfpm.yaml --packager rpm --target $(DIST)/
+
+## bundle: build dist/sentinelone-1.0.0.tgz, the FortiSOAR connector import bundle
+bundle:
+	$(GO) run ./deploy/bundle -out $(DIST)/
+
+## rpm-check: build the RPM and the bundle and inspect them (apt-get installs rpm, rpmlint if missing)
+rpm-check:
+	bash deploy/ci-check.sh
 
 clean:
 	rm -rf $(DIST) .run
