@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -237,7 +239,7 @@ func (c *checker) templates(s *Step) {
 		c.addf("step "+s.Name, "%v", err)
 		return
 	}
-	for _, at := range sortedKeys(ts) {
+	for _, at := range slices.Sorted(maps.Keys(ts)) {
 		if s.IsStart() && strings.HasPrefix(at, "step_variables.") {
 			continue
 		}
@@ -295,7 +297,7 @@ func (c *checker) connectorStep(s *Step) {
 		c.addf(at, "operationTitle %q, want %q (the manifest's title of %s)", call.OperationTitle, op.Title, op.Name)
 	}
 	literals := map[string]any{}
-	for _, name := range sortedKeys(call.Params) {
+	for _, name := range slices.Sorted(maps.Keys(call.Params)) {
 		v := call.Params[name]
 		p := op.Param(name)
 		if p == nil {
@@ -353,7 +355,7 @@ func (c *checker) expressionParam(at string, p *connector.Param, src string) {
 			continue // reported by templates
 		}
 		for _, o := range in.Options {
-			if !contains(p.Options, o) {
+			if !slices.Contains(p.Options, o) {
 				c.addf(at, "param %q: input %q offers %q, which is not among the options %q", p.Name, name, o, p.Options)
 			}
 		}
@@ -387,7 +389,7 @@ func (c *checker) optionsParam(at string, p *connector.Param, v any) {
 		return
 	}
 	for _, s := range values {
-		if !contains(p.Options, s) {
+		if !slices.Contains(p.Options, s) {
 			c.addf(at, "param %q: %q is not among the options %q", p.Name, s, p.Options)
 		}
 	}
@@ -438,15 +440,6 @@ func empty(v any) bool {
 		return strings.TrimSpace(x) == ""
 	case []any:
 		return len(x) == 0
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
 	}
 	return false
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -179,7 +181,7 @@ func planStep(s *Step, isTrigger bool) (*plannedStep, error) {
 // becomes a template of literal text, and non-string values are re-encoded as literals.
 func literalTemplates(m map[string]any, at string) (map[string]*Template, error) {
 	out := make(map[string]*Template, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		s, ok := m[k].(string)
 		if !ok {
 			out[k] = &Template{src: fmt.Sprint(m[k]), parts: []part{{expr: &expr{operand: operand{literal: m[k]}}}}}
@@ -210,7 +212,7 @@ func ResolveInputs(w *Workflow, given map[string]string) (map[string]any, error)
 	for _, in := range decl {
 		known[in.Name] = true
 		if v, ok := given[in.Name]; ok {
-			if len(in.Options) > 0 && !contains(in.Options, v) {
+			if len(in.Options) > 0 && !slices.Contains(in.Options, v) {
 				ierr.Invalid = append(ierr.Invalid, fmt.Sprintf("%s: %q is not one of %q", in.Name, v, in.Options))
 			}
 			params[in.Name] = v
@@ -285,7 +287,7 @@ func (r *Runner) runStep(ctx context.Context, p *plannedStep, vars map[string]an
 		return res, nil
 	case p.setVars != nil:
 		set := map[string]any{}
-		for _, k := range sortedKeys(p.setVars) {
+		for _, k := range slices.Sorted(maps.Keys(p.setVars)) {
 			v, err := p.setVars[k].Render(vars)
 			if err != nil {
 				return res, fmt.Errorf("step %q: %s: %w", s.Name, k, err)
@@ -333,7 +335,7 @@ func (r *Runner) runStep(ctx context.Context, p *plannedStep, vars map[string]an
 		vars["result"] = envelope
 		steps[s.VarName()] = envelope
 	}
-	for _, k := range sortedKeys(p.stepVars) {
+	for _, k := range slices.Sorted(maps.Keys(p.stepVars)) {
 		v, err := p.stepVars[k].Render(vars)
 		if err != nil {
 			return res, fmt.Errorf("step %q: step_variables.%s: %w", s.Name, k, err)

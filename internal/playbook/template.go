@@ -3,7 +3,9 @@ package playbook
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -193,7 +195,7 @@ func RenderValue(v any, vars map[string]any) (any, error) {
 		return t.Render(vars)
 	case map[string]any:
 		out := make(map[string]any, len(x))
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			r, err := RenderValue(x[k], vars)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
@@ -232,7 +234,7 @@ func Templates(v any, at string) (map[string]*Template, error) {
 			}
 			out[at] = t
 		case map[string]any:
-			for _, k := range sortedKeys(x) {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
 				if err := walk(x[k], join(at, k)); err != nil {
 					return err
 				}
@@ -654,13 +656,4 @@ func typeName(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
