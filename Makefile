@@ -14,7 +14,7 @@ run: build
 
 ## build: build the binary into dist/
 build:
-	$(GO) build -trimpath -buildmode=pie -ldflags "$(LDFLAGS)" -o $(DIST)/$(BINARY) ./cmd/$(BINARY)
+	CGO_ENABLED=0 $(GO) build -trimpath -buildmode=pie -ldflags "$(LDFLAGS)" -o $(DIST)/$(BINARY) ./cmd/$(BINARY)
 
 ## test: the whole test suite, with the race detector
 test:
