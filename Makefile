@@ -6,7 +6,7 @@ DIST      := dist
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 LISTEN    ?= 127.0.0.1:8787
 
-.PHONY: run build test lint bench sim clean rpm bundle rpm-check
+.PHONY: run build test lint bench sim clean rpm bundle rpm-check playbooks playbooks-check
 
 ## run: build and start the connector with an embedded SentinelOne simulator
 run: build
@@ -33,6 +33,14 @@ bench:
 ## sim: run the SentinelOne simulator alone
 sim: build
 	./$(DIST)/$(BINARY) simulate
+
+## playbooks: regenerate playbooks/playbooks.json from playbooks/*.json
+playbooks:
+	$(GO) run ./cmd/$(BINARY) playbook collect --dir playbooks --out playbooks/playbooks.json
+
+## playbooks-check: schema, cross-checks against info.json, and the collection up to date
+playbooks-check:
+	$(GO) run ./cmd/$(BINARY) playbook check --dir playbooks
 
 ## rpm: build dist/cyops-connector-sentinelone-1.0.0-1.x86_64.rpm with nfpm (go tool; needs only Go)
 rpm: build
