@@ -27,8 +27,10 @@ var version = "1.0.0"
 type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 var commands = map[string]command{
-	"serve":   runServe,
-	"version": runVersion,
+	"serve":    runServe,
+	"simulate": runSimulate,
+	"playbook": runPlaybook,
+	"version":  runVersion,
 }
 
 func main() {
