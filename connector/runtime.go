@@ -145,6 +145,9 @@ func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, 
 		}
 		return nil, err
 	}
+	if st, ok := data.(*ItemStream); ok {
+		st.timeout = c.execTimeout // the stream runs after Execute returns
+	}
 	return data, nil
 }
 

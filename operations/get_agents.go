@@ -8,7 +8,8 @@ import (
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
 )
 
-// GetAgents lists the agents an agent filter selects.
+// GetAgents lists the agents an agent filter selects, streamed page by page so a large
+// fleet is never held in memory whole.
 const GetAgents = "get_agents"
 
 func getAgents(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
@@ -16,13 +17,7 @@ func getAgents(ctx context.Context, call *connector.Call, client *sentinelone.Cl
 	if err != nil {
 		return nil, err
 	}
-	agents := []json.RawMessage{}
-	err = sel.walk(ctx, client, func(_ string, raw json.RawMessage) error {
-		agents = append(agents, raw)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return agents, nil
+	return connector.NewItemStream(func(ctx context.Context, yield func(json.RawMessage) error) error {
+		return sel.walk(ctx, client, func(_ string, raw json.RawMessage) error { return yield(raw) })
+	}), nil
 }

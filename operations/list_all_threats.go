@@ -16,13 +16,7 @@ func listAllThreats(ctx context.Context, call *connector.Call, client *sentinelo
 	if err != nil {
 		return nil, err
 	}
-	threats := []json.RawMessage{}
-	err = sel.walk(ctx, client, func(_ string, raw json.RawMessage) error {
-		threats = append(threats, raw)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return threats, nil
+	return connector.NewItemStream(func(ctx context.Context, yield func(json.RawMessage) error) error {
+		return sel.walk(ctx, client, func(_ string, raw json.RawMessage) error { return yield(raw) })
+	}), nil
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +12,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -33,6 +37,10 @@ type serveFlags struct {
 	executeTimeout  time.Duration
 	caBundle        string
 	seedConfigs     string
+	apiTokenFile    string
+	publicMetrics   bool
+	maxExecutes     int
+	tlsCert, tlsKey string
 	simAgents       int
 	simThreats      int
 }
@@ -63,6 +71,17 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 		b, _ := strconv.ParseBool(os.Getenv(name))
 		return b
 	}
+	intEnv := func(name string, def int) int {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			return def
+		}
+		n, perr := strconv.Atoi(v)
+		if perr != nil && err == nil {
+			err = fmt.Errorf("%s: %q is not a whole number", name, v)
+		}
+		return n
+	}
 	fs.StringVar(&f.listen, "listen", env("CONNECTOR_LISTEN", "127.0.0.1:8787"), "address to listen on (env CONNECTOR_LISTEN)")
 	fs.BoolVar(&f.dev, "dev", boolean("CONNECTOR_DEV"), "run with an embedded SentinelOne simulator and a configuration pointing at it (env CONNECTOR_DEV)")
 	fs.StringVar(&f.dataDir, "data-dir", env("CONNECTOR_DATA_DIR", ""), "directory for the configuration store (env CONNECTOR_DATA_DIR)")
@@ -73,6 +92,11 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.DurationVar(&f.executeTimeout, "execute-timeout", dur("CONNECTOR_EXECUTE_TIMEOUT", 5*time.Minute), "deadline of one execute (env CONNECTOR_EXECUTE_TIMEOUT)")
 	fs.StringVar(&f.caBundle, "ca-bundle", env("CONNECTOR_CA_BUNDLE", ""), "PEM file of extra CAs trusted for SentinelOne consoles (env CONNECTOR_CA_BUNDLE)")
 	fs.StringVar(&f.seedConfigs, "seed-configs", env("CONNECTOR_SEED_CONFIGS", ""), "JSON file of SentinelOne configurations to create or update at start (env CONNECTOR_SEED_CONFIGS)")
+	fs.StringVar(&f.apiTokenFile, "api-token-file", env("CONNECTOR_API_TOKEN_FILE", ""), "file holding the bearer token clients must send; or set env CONNECTOR_API_TOKEN")
+	fs.BoolVar(&f.publicMetrics, "public-metrics", boolean("CONNECTOR_PUBLIC_METRICS"), "serve /metrics without authentication (env CONNECTOR_PUBLIC_METRICS)")
+	fs.IntVar(&f.maxExecutes, "max-executes", intEnv("CONNECTOR_MAX_EXECUTES", 64), "executes served at once; beyond it callers get 503 with Retry-After (env CONNECTOR_MAX_EXECUTES)")
+	fs.StringVar(&f.tlsCert, "tls-cert", env("CONNECTOR_TLS_CERT", ""), "PEM certificate to serve HTTPS with (env CONNECTOR_TLS_CERT)")
+	fs.StringVar(&f.tlsKey, "tls-key", env("CONNECTOR_TLS_KEY", ""), "PEM private key of --tls-cert (env CONNECTOR_TLS_KEY)")
 	fs.IntVar(&f.simAgents, "sim-agents", s1sim.DefaultAgents, "agents in the embedded simulator's fleet (--dev)")
 	fs.IntVar(&f.simThreats, "sim-threats", s1sim.DefaultThreats, "threats in the embedded simulator (--dev)")
 	if perr := fs.Parse(args); perr != nil {
@@ -86,6 +110,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	}
 	if f.dataDir == "" && !f.dev {
 		return nil, errors.New("serve: --data-dir (env CONNECTOR_DATA_DIR) is required: it holds the SentinelOne configurations")
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return nil, errors.New("serve: --tls-cert and --tls-key go together")
 	}
 	if f.logFormat == "" {
 		f.logFormat = map[bool]string{true: "console", false: "json"}[f.dev]
@@ -148,13 +175,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		opts.Client.RootCAs = pool
 	}
+	token, generated, err := apiToken(f)
+	if err != nil {
+		return err
+	}
+	opts.Server.APIToken, opts.Server.PublicMetrics, opts.Server.MaxConcurrentExecutes = token, f.publicMetrics, f.maxExecutes
 	a, err := app.New(ctx, opts)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if !isLoopback(hostOf(f.listen)) && f.tlsCert == "" {
+		logger.Warn("listening beyond loopback without TLS: bearer tokens and SentinelOne data cross the network in clear; set --tls-cert and --tls-key",
+			zap.String("listen", f.listen))
+	}
 
-	ln, err := net.Listen("tcp", f.listen)
+	l, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", f.listen, err)
 	}
@@ -166,14 +202,27 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          zap.NewStdLog(logger.Named("http")),
 	}
-	fmt.Fprintf(stdout, "sentinelone-connector %s listening on http://%s\n", version, ln.Addr())
+	scheme := "http"
+	if f.tlsCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "sentinelone-connector %s listening on %s://%s\n", version, scheme, l.Addr())
+	if generated {
+		fmt.Fprintf(stdout, "API token (generated for this run): %s\n", token)
+	}
 	if a.Sim != nil {
 		fmt.Fprintf(stdout, "SentinelOne simulator at %s (configuration %q, user %s)\n", a.Sim.URL, app.DevConfigName, s1sim.AdminUser)
 	}
-	logger.Info("serving", zap.String("addr", ln.Addr().String()), zap.Bool("dev", f.dev))
+	logger.Info("serving", zap.String("addr", l.Addr().String()), zap.Bool("dev", f.dev), zap.Bool("tls", f.tlsCert != ""))
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if f.tlsCert != "" {
+			errc <- srv.ServeTLS(l, f.tlsCert, f.tlsKey)
+			return
+		}
+		errc <- srv.Serve(l)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -190,4 +239,61 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// apiToken returns the bearer token clients must send: from --api-token-file, else env
+// CONNECTOR_API_TOKEN, else (dev mode only) a fresh random one, also written to
+// <data-dir>/api-token (0600) so local tools can read it.
+func apiToken(f *serveFlags) (token string, generated bool, err error) {
+	switch {
+	case f.apiTokenFile != "":
+		raw, err := os.ReadFile(f.apiTokenFile)
+		if err != nil {
+			return "", false, fmt.Errorf("read API token file: %w", err)
+		}
+		token = strings.TrimSpace(string(raw))
+	default:
+		token = strings.TrimSpace(os.Getenv("CONNECTOR_API_TOKEN"))
+	}
+	if token != "" {
+		if len(token) < 16 {
+			return "", false, errors.New("the API token is too short: use at least 16 characters")
+		}
+		return token, false, nil
+	}
+	if !f.dev {
+		return "", false, errors.New("no API token: set CONNECTOR_API_TOKEN or --api-token-file (every route but /healthz requires it)")
+	}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", false, err
+	}
+	token = hex.EncodeToString(b)
+	if f.dataDir != "" {
+		if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
+			return "", false, err
+		}
+		if err := os.WriteFile(filepath.Join(f.dataDir, "api-token"), []byte(token+"\n"), 0o600); err != nil {
+			return "", false, fmt.Errorf("write the dev API token: %w", err)
+		}
+	}
+	return token, true, nil
+}
+
+// hostOf returns the host part of a listen address.
+func hostOf(listen string) string {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	return host
+}
+
+// isLoopback reports whether host names only this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

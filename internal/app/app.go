@@ -15,6 +15,7 @@ import (
 	root "github.com/fortisoar-connectors/sentinelone"
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
+	"github.com/fortisoar-connectors/sentinelone/internal/metrics"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
 	"github.com/fortisoar-connectors/sentinelone/internal/server"
@@ -62,6 +63,8 @@ type App struct {
 	Sim *s1sim.Server
 	// Store is the configuration store when Options.DataDir is set, else nil.
 	Store *configstore.Store
+	// Metrics holds the Prometheus collectors served at /metrics.
+	Metrics *metrics.Metrics
 }
 
 // LoadManifest loads info.json (the embedded one unless override is non-nil) and checks it
@@ -119,6 +122,16 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	if opts.Client.Logger == nil {
 		opts.Client.Logger = opts.Logger.Named("sentinelone")
+	}
+	a.Metrics = metrics.New()
+	if opts.Client.Observer == nil {
+		opts.Client.Observer = a.Metrics
+	}
+	if opts.Server.Observer == nil {
+		opts.Server.Observer = a.Metrics
+	}
+	if opts.Server.Metrics == nil {
+		opts.Server.Metrics = a.Metrics.Handler()
 	}
 	a.Clients = operations.NewClients(opts.Client)
 	reg := connector.NewRegistry()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 )
@@ -125,7 +127,50 @@ func (s *Server) execute(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if st, ok := data.(*connector.ItemStream); ok {
+		return s.writeStream(c, b.Operation, st)
+	}
 	return c.JSON(http.StatusOK, success{Data: data, Message: "", Operation: b.Operation, Status: "Success"})
+}
+
+// writeStream writes a success envelope whose data list is produced item by item. A failure
+// before the first item is an ordinary failure envelope; after it, the connection is aborted,
+// so the caller sees a broken response and never mistakes a truncated list for success.
+func (s *Server) writeStream(c echo.Context, op string, st *connector.ItemStream) error {
+	w := c.Response()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	started, n := false, 0
+	begin := func() {
+		w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+		w.WriteHeader(http.StatusOK)
+		_, _ = bw.WriteString(`{"data":[`)
+		started = true
+	}
+	err := st.Each(c.Request().Context(), func(item json.RawMessage) error {
+		if !started {
+			begin()
+		}
+		if n > 0 {
+			_ = bw.WriteByte(',')
+		}
+		n++
+		_, err := bw.Write(item)
+		return err
+	})
+	if err != nil {
+		if !started {
+			return err
+		}
+		s.log(c).Error("list failed after the response started; aborting the connection",
+			zap.String("operation", op), zap.Int("items_written", n), zap.Error(err))
+		panic(http.ErrAbortHandler)
+	}
+	if !started {
+		begin()
+	}
+	tail, _ := json.Marshal(op)
+	_, _ = bw.WriteString(`],"message":"","operation":` + string(tail) + `,"status":"Success"}` + "\n")
+	return bw.Flush()
 }
 
 // checkConnector answers 404 unless name and version are this server's connector.

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,14 +25,27 @@ const DefaultMaxBodyBytes = 1 << 20
 type Options struct {
 	Logger       *zap.Logger
 	MaxBodyBytes int64 // 0 → DefaultMaxBodyBytes
+	// APIToken is the bearer token every route but /healthz requires. Empty disables
+	// authentication: the serve command never starts that way.
+	APIToken string
+	// MaxConcurrentExecutes caps executes served at once (0 → DefaultMaxConcurrentExecutes).
+	MaxConcurrentExecutes int
+	// Observer receives execute metrics; may be nil.
+	Observer ExecuteObserver
+	// Metrics, when set, is served at GET /metrics.
+	Metrics http.Handler
+	// PublicMetrics serves /metrics without authentication (for a scraper on a trusted network).
+	PublicMetrics bool
 }
 
 // Server serves FortiSOAR's integration API for one connector.
 type Server struct {
-	echo   *echo.Echo
-	conn   *connector.Connector
-	logger *zap.Logger
-	opts   Options
+	echo        *echo.Echo
+	conn        *connector.Connector
+	logger      *zap.Logger
+	opts        Options
+	slots       chan struct{} // one per execute in flight
+	tokenDigest [32]byte      // SHA-256 of opts.APIToken
 }
 
 // New builds the server and its routes.
@@ -42,17 +56,24 @@ func New(conn *connector.Connector, opts Options) *Server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.MaxConcurrentExecutes <= 0 {
+		opts.MaxConcurrentExecutes = DefaultMaxConcurrentExecutes
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{echo: e, conn: conn, logger: opts.Logger, opts: opts}
+	s := &Server{echo: e, conn: conn, logger: opts.Logger, opts: opts,
+		slots: make(chan struct{}, opts.MaxConcurrentExecutes), tokenDigest: sha256.Sum256([]byte(opts.APIToken))}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{RequestIDHandler: s.attachLogger}))
-	e.Use(s.accessLog, s.recoverPanic)
+	e.Use(s.accessLog, s.recoverPanic, s.authenticate)
 
 	e.GET("/healthz", s.liveness)
+	if opts.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(opts.Metrics))
+	}
 	api := e.Group("/api/integration")
-	api.POST("/execute/", s.execute)
-	api.POST("/execute", s.execute)
+	api.POST("/execute/", s.execute, s.limitExecutes)
+	api.POST("/execute", s.execute, s.limitExecutes)
 	api.GET("/connectors/", s.listConnectors)
 	api.GET("/connectors", s.listConnectors)
 	api.GET("/connectors/healthcheck/:name/:version/", s.healthcheck)
