@@ -50,10 +50,19 @@ type envelope struct {
 
 func do(t *testing.T, method, url, contentType string, body []byte) (*http.Response, envelope) {
 	t.Helper()
+	return doAuth(t, method, url, contentType, "Bearer "+testToken, body)
+}
+
+// doAuth sends a request with the given Authorization header ("" sends none).
+func doAuth(t *testing.T, method, url, contentType, auth string, body []byte) (*http.Response, envelope) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	require.NoError(t, err)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
@@ -70,9 +79,19 @@ func execBody(op string, params any) []byte {
 	return b
 }
 
+// TestBadRequestsNeverReachSentinelOne is the bad-input catalogue: every endpoint, each case
+// with its status, a message fragment, and an empty SentinelOne request log.
 func TestBadRequestsNeverReachSentinelOne(t *testing.T) {
-	a, ts := devServer(t, app.Options{})
+	a, ts := devServer(t, app.Options{Server: server.Options{APIToken: testToken}, DataDir: t.TempDir()})
 	exec := ts.URL + "/api/integration/execute/"
+	cfgs := ts.URL + "/api/integration/configuration/"
+	sim, err := a.Store.Resolve(t.Context(), app.DevConfigName)
+	require.NoError(t, err)
+	cfgJSON := func(v map[string]any) []byte { b, _ := json.Marshal(v); return b }
+	good := map[string]any{"host_name": "tenant-b.example.net", "api_token": "tok-0123456789"}
+	off := cfgJSON(map[string]any{"name": "no-isolation", "config": good, "operations": map[string]any{"agent_action": false}})
+	resp, env := do(t, "POST", cfgs, "application/json", off)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, env.Message)
 	const js = "application/json"
 	big := append([]byte(`{"connector":"sentinelone","operation":"get_agents","params":{"computerName__like":"`), bytes.Repeat([]byte("x"), 1<<20)...)
 	big = append(big, []byte(`"}}`)...)
@@ -84,55 +103,89 @@ func TestBadRequestsNeverReachSentinelOne(t *testing.T) {
 		body       []byte
 		wantStatus int
 		wantMsg    string
+		auth       string // Authorization header; "" means the valid token, "-" none
 	}{
-		{"text content type", "POST", exec, "text/plain", execBody("get_agents", nil), 415, "Content-Type must be application/json"},
-		{"no content type", "POST", exec, "", execBody("get_agents", nil), 415, "Content-Type must be application/json"},
-		{"empty body", "POST", exec, js, nil, 400, "request body is empty"},
-		{"malformed JSON", "POST", exec, js, []byte(`{"connector":`), 400, "request body is not a JSON object"},
-		{"JSON array", "POST", exec, js, []byte(`[]`), 400, "request body is not a JSON object"},
-		{"JSON null", "POST", exec, js, []byte(`null`), 400, "must be a JSON object, not null"},
-		{"trailing data", "POST", exec, js, []byte(`{} {}`), 400, "data after the JSON object"},
-		{"body over 1 MiB", "POST", exec, js, big, 413, "larger than 1048576 bytes"},
-		{"missing connector", "POST", exec, js, []byte(`{"operation":"get_agents"}`), 400, "connector is required"},
-		{"connector not a string", "POST", exec, js, []byte(`{"connector":7,"operation":"get_agents"}`), 400, "connector must be a string"},
-		{"unknown connector", "POST", exec, js, []byte(`{"connector":"crowdstrike","operation":"get_agents"}`), 404, `unknown connector "crowdstrike"`},
-		{"unknown version", "POST", exec, js, []byte(`{"connector":"sentinelone","version":"2.0.0","operation":"get_agents"}`), 404, `has no version "2.0.0"`},
-		{"missing operation", "POST", exec, js, []byte(`{"connector":"sentinelone"}`), 400, "operation is required"},
-		{"unknown operation", "POST", exec, js, execBody("reboot_agent", nil), 404, `has no operation "reboot_agent"`},
-		{"params a string", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","params":"limit=3"}`), 400, "params must be a JSON object"},
-		{"params a list", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","params":[1]}`), 400, "params must be a JSON object"},
-		{"config not a string", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","config":5}`), 400, "config must be a string"},
-		{"unknown config", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","config":"tenant-b"}`), 404, "INTEGRATION-12: Could not find a connector configuration"},
-		{"missing required param", "POST", exec, js, execBody("get_hash_details", map[string]any{}), 400, "hash: is required"},
-		{"hash not SHA-1", "POST", exec, js, execBody("get_hash_details", map[string]any{"hash": "d41d8cd98f00b204e9800998ecf8427e"}), 400, "hash: does not match the rule: Only SHA-1"},
-		{"limit zero", "POST", exec, js, execBody("get_agents", map[string]any{"limit": 0}), 400, "limit: must be >= 1 but found 0"},
-		{"limit not a number", "POST", exec, js, execBody("get_agents", map[string]any{"limit": "ten"}), 400, `limit: must be a whole number, got "ten"`},
-		{"tri-state not an option", "POST", exec, js, execBody("get_agents", map[string]any{"isActive": "maybe"}), 400, `isActive: must be one of "Any", "true", "false"`},
-		{"multiselect value", "POST", exec, js, execBody("get_agent_count", map[string]any{"osTypes": []string{"windows", "solaris"}}), 400, `osTypes: must be one of "windows", "macos", "linux", got "solaris"`},
-		{"unknown param", "POST", exec, js, execBody("get_agents", map[string]any{"excludeID": "1"}), 400, `excludeID: unknown parameter (did you mean "excludeIds"?)`},
-		{"action not an option", "POST", exec, js, execBody("agent_action", map[string]any{"action": "Reboot Agent", "ids": "1"}), 400, `action: must be one of "Isolate Agent Network"`},
-		{"non-numeric id", "POST", exec, js, execBody("get_agents", map[string]any{"ids": "1418295327049126913, abc"}), 400, "ids: does not match the rule"},
-		{"non-numeric excluded id", "POST", exec, js, execBody("reconnect_agent_network", map[string]any{"osTypes": "linux", "excludeIds": "12;13"}), 400, "excludeIds: does not match the rule"},
-		{"isolate without a narrowing", "POST", exec, js, execBody("agent_action", map[string]any{"action": "Isolate Agent Network"}), 400, "refusing to run agent_action on every agent: narrow the selection with at least one of ids, groupIds"},
-		{"reconnect with only limit and exclusion", "POST", exec, js, execBody("reconnect_agent_network", map[string]any{"limit": 5, "excludeIds": "1"}), 400, "refusing to run reconnect_agent_network on every agent"},
-		{"scan with an empty filter", "POST", exec, js, execBody("initiate_agent_scan", map[string]any{}), 400, "refusing to run initiate_agent_scan on every agent"},
-		{"mitigate with only fromScan", "POST", exec, js, execBody("mitigate_threats", map[string]any{"action": "Kill", "fromScan": "true"}), 400, "refusing to run mitigate_threats on every threat: narrow the selection with at least one of threat_id, contentHash, threatName, agent_id"},
-		{"benign with an empty filter", "POST", exec, js, execBody("mark_threat_as_benign", map[string]any{}), 400, "refusing to run mark_threat_as_benign on every threat"},
-		{"isHidden cannot be honoured", "POST", exec, js, execBody("list_all_threats", map[string]any{"isHidden": "true"}), 400, "isHidden: SentinelOne's threats API has no hidden-threat filter"},
-		{"broadcast without message", "POST", exec, js, execBody("broadcast_message_to_agent", map[string]any{"ids": "1"}), 400, "message: is required"},
-		{"broadcast message too long", "POST", exec, js, execBody("broadcast_message_to_agent", map[string]any{"ids": "1", "message": strings.Repeat("m", 141)}), 400, "message: length must be <= 140, but got 141"},
-		{"threat id not numeric", "POST", exec, js, execBody("get_threat_details", map[string]any{"threat_id": "T-1"}), 400, "threat_id: does not match the rule: A threat id is a numeric SentinelOne id."},
-		{"commission without agent", "POST", exec, js, execBody("commission_agent", map[string]any{"agent_id": ""}), 400, "agent_id: is required"},
-		{"GET on execute", "GET", exec, "", nil, 405, "method GET is not allowed"},
-		{"unknown route", "GET", ts.URL + "/api/integration/unknown/", "", nil, 404, "no route for GET /api/integration/unknown/"},
-		{"health of unknown connector", "GET", ts.URL + "/api/integration/connectors/healthcheck/crowdstrike/1.0.0/", "", nil, 404, `unknown connector "crowdstrike"`},
-		{"detail of unknown version", "POST", ts.URL + "/api/integration/connectors/sentinelone/9.9.9/", js, nil, 404, `has no version "9.9.9"`},
+		{"text content type", "POST", exec, "text/plain", execBody("get_agents", nil), 415, "Content-Type must be application/json", ""},
+		{"no content type", "POST", exec, "", execBody("get_agents", nil), 415, "Content-Type must be application/json", ""},
+		{"empty body", "POST", exec, js, nil, 400, "request body is empty", ""},
+		{"malformed JSON", "POST", exec, js, []byte(`{"connector":`), 400, "request body is not a JSON object", ""},
+		{"JSON array", "POST", exec, js, []byte(`[]`), 400, "request body is not a JSON object", ""},
+		{"JSON null", "POST", exec, js, []byte(`null`), 400, "must be a JSON object, not null", ""},
+		{"trailing data", "POST", exec, js, []byte(`{} {}`), 400, "data after the JSON object", ""},
+		{"body over 1 MiB", "POST", exec, js, big, 413, "larger than 1048576 bytes", ""},
+		{"missing connector", "POST", exec, js, []byte(`{"operation":"get_agents"}`), 400, "connector is required", ""},
+		{"connector not a string", "POST", exec, js, []byte(`{"connector":7,"operation":"get_agents"}`), 400, "connector must be a string", ""},
+		{"unknown connector", "POST", exec, js, []byte(`{"connector":"crowdstrike","operation":"get_agents"}`), 404, `unknown connector "crowdstrike"`, ""},
+		{"unknown version", "POST", exec, js, []byte(`{"connector":"sentinelone","version":"2.0.0","operation":"get_agents"}`), 404, `has no version "2.0.0"`, ""},
+		{"missing operation", "POST", exec, js, []byte(`{"connector":"sentinelone"}`), 400, "operation is required", ""},
+		{"unknown operation", "POST", exec, js, execBody("reboot_agent", nil), 404, `has no operation "reboot_agent"`, ""},
+		{"params a string", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","params":"limit=3"}`), 400, "params must be a JSON object", ""},
+		{"params a list", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","params":[1]}`), 400, "params must be a JSON object", ""},
+		{"config not a string", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","config":5}`), 400, "config must be a string", ""},
+		{"unknown config", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","config":"tenant-b"}`), 404, "INTEGRATION-12: Could not find a connector configuration", ""},
+		{"missing required param", "POST", exec, js, execBody("get_hash_details", map[string]any{}), 400, "hash: is required", ""},
+		{"hash not SHA-1", "POST", exec, js, execBody("get_hash_details", map[string]any{"hash": "d41d8cd98f00b204e9800998ecf8427e"}), 400, "hash: does not match the rule: Only SHA-1", ""},
+		{"limit zero", "POST", exec, js, execBody("get_agents", map[string]any{"limit": 0}), 400, "limit: must be >= 1 but found 0", ""},
+		{"limit not a number", "POST", exec, js, execBody("get_agents", map[string]any{"limit": "ten"}), 400, `limit: must be a whole number, got "ten"`, ""},
+		{"tri-state not an option", "POST", exec, js, execBody("get_agents", map[string]any{"isActive": "maybe"}), 400, `isActive: must be one of "Any", "true", "false"`, ""},
+		{"multiselect value", "POST", exec, js, execBody("get_agent_count", map[string]any{"osTypes": []string{"windows", "solaris"}}), 400, `osTypes: must be one of "windows", "macos", "linux", got "solaris"`, ""},
+		{"unknown param", "POST", exec, js, execBody("get_agents", map[string]any{"excludeID": "1"}), 400, `excludeID: unknown parameter (did you mean "excludeIds"?)`, ""},
+		{"action not an option", "POST", exec, js, execBody("agent_action", map[string]any{"action": "Reboot Agent", "ids": "1"}), 400, `action: must be one of "Isolate Agent Network"`, ""},
+		{"non-numeric id", "POST", exec, js, execBody("get_agents", map[string]any{"ids": "1418295327049126913, abc"}), 400, "ids: does not match the rule", ""},
+		{"non-numeric excluded id", "POST", exec, js, execBody("reconnect_agent_network", map[string]any{"osTypes": "linux", "excludeIds": "12;13"}), 400, "excludeIds: does not match the rule", ""},
+		{"isolate without a narrowing", "POST", exec, js, execBody("agent_action", map[string]any{"action": "Isolate Agent Network"}), 400, "refusing to run agent_action on every agent: narrow the selection with at least one of ids, groupIds", ""},
+		{"reconnect with only limit and exclusion", "POST", exec, js, execBody("reconnect_agent_network", map[string]any{"limit": 5, "excludeIds": "1"}), 400, "refusing to run reconnect_agent_network on every agent", ""},
+		{"scan with an empty filter", "POST", exec, js, execBody("initiate_agent_scan", map[string]any{}), 400, "refusing to run initiate_agent_scan on every agent", ""},
+		{"mitigate with only fromScan", "POST", exec, js, execBody("mitigate_threats", map[string]any{"action": "Kill", "fromScan": "true"}), 400, "refusing to run mitigate_threats on every threat: narrow the selection with at least one of threat_id, contentHash, threatName, agent_id", ""},
+		{"benign with an empty filter", "POST", exec, js, execBody("mark_threat_as_benign", map[string]any{}), 400, "refusing to run mark_threat_as_benign on every threat", ""},
+		{"isHidden cannot be honoured", "POST", exec, js, execBody("list_all_threats", map[string]any{"isHidden": "true"}), 400, "isHidden: SentinelOne's threats API has no hidden-threat filter", ""},
+		{"broadcast without message", "POST", exec, js, execBody("broadcast_message_to_agent", map[string]any{"ids": "1"}), 400, "message: is required", ""},
+		{"broadcast message too long", "POST", exec, js, execBody("broadcast_message_to_agent", map[string]any{"ids": "1", "message": strings.Repeat("m", 141)}), 400, "message: length must be <= 140, but got 141", ""},
+		{"threat id not numeric", "POST", exec, js, execBody("get_threat_details", map[string]any{"threat_id": "T-1"}), 400, "threat_id: does not match the rule: A threat id is a numeric SentinelOne id.", ""},
+		{"commission without agent", "POST", exec, js, execBody("commission_agent", map[string]any{"agent_id": ""}), 400, "agent_id: is required", ""},
+		{"GET on execute", "GET", exec, "", nil, 405, "method GET is not allowed", ""},
+		{"unknown route", "GET", ts.URL + "/api/integration/unknown/", "", nil, 404, "no route for GET /api/integration/unknown/", ""},
+		{"health of unknown connector", "GET", ts.URL + "/api/integration/connectors/healthcheck/crowdstrike/1.0.0/", "", nil, 404, `unknown connector "crowdstrike"`, ""},
+		{"detail of unknown version", "POST", ts.URL + "/api/integration/connectors/sentinelone/9.9.9/", js, nil, 404, `has no version "9.9.9"`, ""},
+		{"health of unknown version", "GET", ts.URL + "/api/integration/connectors/healthcheck/sentinelone/0.9.0/", "", nil, 404, `has no version "0.9.0"`, ""},
+		{"disabled operation", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"agent_action","config":"no-isolation","params":{"action":"Isolate Agent Network","ids":"1"}}`), 403, `operation "agent_action" (Agent Action) is disabled for configuration "no-isolation"`, ""},
+		{"execute without token", "POST", exec, js, execBody("get_agent_count", nil), 401, "authentication required", "-"},
+		{"execute with wrong token", "POST", exec, js, execBody("get_agent_count", nil), 401, "authentication failed", "Bearer not-the-token-0000"},
+		{"execute with basic auth", "POST", exec, js, execBody("get_agent_count", nil), 401, "authentication failed", "Basic " + testToken},
+		{"health without token", "GET", ts.URL + "/api/integration/connectors/healthcheck/sentinelone/1.0.0/", "", nil, 401, "authentication required", "-"},
+		{"configurations without token", "GET", cfgs, "", nil, 401, "authentication required", "-"},
+		{"metrics without token", "GET", ts.URL + "/metrics", "", nil, 401, "authentication required", "-"},
+		{"config: wrong content type", "POST", cfgs, "text/plain", cfgJSON(map[string]any{"name": "x", "config": good}), 415, "Content-Type must be application/json", ""},
+		{"config: malformed JSON", "POST", cfgs, js, []byte(`{"name":`), 400, "request body is not a JSON object", ""},
+		{"config: missing name", "POST", cfgs, js, cfgJSON(map[string]any{"config": good}), 400, "name: is required", ""},
+		{"config: duplicate name", "POST", cfgs, js, cfgJSON(map[string]any{"name": app.DevConfigName, "config": good}), 409, `a configuration named "simulator" already exists`, ""},
+		{"config: host with http", "POST", cfgs, js, cfgJSON(map[string]any{"name": "x", "config": map[string]any{"host_name": "http://a.example.net", "api_token": "t-0123456789"}}), 400, "host_name:", ""},
+		{"config: host with a path", "POST", cfgs, js, cfgJSON(map[string]any{"name": "x", "config": map[string]any{"host_name": "a.example.net/web", "api_token": "t-0123456789"}}), 400, "host_name: does not match the rule", ""},
+		{"config: host with a space", "POST", cfgs, js, cfgJSON(map[string]any{"name": "x", "config": map[string]any{"host_name": "a example.net", "api_token": "t-0123456789"}}), 400, "host_name:", ""},
+		{"config: username without password", "POST", cfgs, js, cfgJSON(map[string]any{"name": "x", "config": map[string]any{"host_name": "a.example.net", "username": "soar"}}), 400, "password: is required with username", ""},
+		{"config: no credentials", "POST", cfgs, js, cfgJSON(map[string]any{"name": "x", "config": map[string]any{"host_name": "a.example.net"}}), 400, "api_token: is required unless username and password are given", ""},
+		{"config: api version", "POST", cfgs, js, cfgJSON(map[string]any{"name": "x", "config": map[string]any{"host_name": "a.example.net", "api_token": "t-0123456789", "api_version": "1.6"}}), 400, `api_version: must be one of "2.1", "2.0", got "1.6"`, ""},
+		{"config: verify_ssl type", "POST", cfgs, js, cfgJSON(map[string]any{"name": "x", "config": map[string]any{"host_name": "a.example.net", "api_token": "t-0123456789", "verify_ssl": "maybe"}}), 400, "verify_ssl: must be true or false", ""},
+		{"config: unknown field", "POST", cfgs, js, cfgJSON(map[string]any{"name": "x", "config": map[string]any{"host_name": "a.example.net", "api_token": "t-0123456789", "proxy": "p"}}), 400, "proxy: unknown parameter", ""},
+		{"config: unknown operation", "POST", cfgs, js, cfgJSON(map[string]any{"name": "x", "config": good, "operations": map[string]any{"reboot_agent": false}}), 400, `unknown operation(s) "reboot_agent"`, ""},
+		{"config: get unknown id", "GET", cfgs + "00000000-0000-4000-8000-00000000abcd/", "", nil, 404, "no configuration with config_id", ""},
+		{"config: update unknown id", "PUT", cfgs + "00000000-0000-4000-8000-00000000abcd/", js, []byte(`{"active":false}`), 404, "no configuration with config_id", ""},
+		{"config: delete unknown id", "DELETE", cfgs + "00000000-0000-4000-8000-00000000abcd/", "", nil, 404, "no configuration with config_id", ""},
+		{"config: active not a boolean", "PUT", cfgs + sim.ID + "/", js, []byte(`{"active":"no"}`), 400, "active: must be true or false", ""},
 	}
-	require.GreaterOrEqual(t, len(tests), 30)
+	require.GreaterOrEqual(t, len(tests), 60)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a.Sim.Sim.ResetRequests()
-			resp, env := do(t, tt.method, tt.url, tt.ct, tt.body)
+			auth := "Bearer " + testToken
+			switch tt.auth {
+			case "":
+			case "-":
+				auth = ""
+			default:
+				auth = tt.auth
+			}
+			resp, env := doAuth(t, tt.method, tt.url, tt.ct, auth, tt.body)
 			assert.Equal(t, tt.wantStatus, resp.StatusCode)
 			assert.Equal(t, "failed", env.Status)
 			assert.Contains(t, env.Message, tt.wantMsg)
