@@ -320,3 +320,65 @@ func TestPanicBecomes500(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "Success", env.Status)
 }
+
+// TestConfigurationChangeTakesEffect: health reports bad credentials, and an update of the
+// stored configuration replaces its client and token on the next call, with no restart.
+func TestConfigurationChangeTakesEffect(t *testing.T) {
+	a, ts := devServer(t, app.Options{Server: server.Options{APIToken: testToken}, DataDir: t.TempDir()})
+	cfg, err := a.Store.Resolve(t.Context(), app.DevConfigName)
+	require.NoError(t, err)
+	healthURL := ts.URL + "/api/integration/connectors/healthcheck/sentinelone/1.0.0/?config=" + app.DevConfigName
+	checkHealth := func() healthBody {
+		req, _ := http.NewRequest("GET", healthURL, nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		r, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer r.Body.Close()
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		var h healthBody
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&h))
+		return h
+	}
+	update := func(values map[string]any) {
+		body, _ := json.Marshal(map[string]any{"config": values})
+		resp, env := do(t, "PUT", ts.URL+"/api/integration/configuration/"+cfg.ID+"/", "application/json", body)
+		require.Equal(t, http.StatusOK, resp.StatusCode, env.Message)
+	}
+	count := func() (int, string) {
+		resp, env := do(t, "POST", ts.URL+"/api/integration/execute/", "application/json", execBody("get_agent_count", map[string]any{}))
+		return resp.StatusCode, env.Message
+	}
+
+	require.Equal(t, "Available", checkHealth().Status)
+	status, _ := count()
+	require.Equal(t, http.StatusOK, status)
+
+	update(map[string]any{"password": "not-the-password"})
+	h := checkHealth()
+	assert.Equal(t, "Disconnected", h.Status)
+	assert.Contains(t, h.Message, "credentials rejected")
+	status, msg := count()
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, msg, "credentials rejected")
+
+	update(map[string]any{"password": s1sim.AdminPassword})
+	status, msg = count()
+	assert.Equal(t, http.StatusOK, status, msg)
+	assert.Equal(t, "Available", checkHealth().Status)
+
+	update(map[string]any{"username": "", "password": "", "api_token": s1sim.ViewerAPIToken})
+	a.Sim.Sim.ResetRequests()
+	status, _ = count()
+	require.Equal(t, http.StatusOK, status)
+	reqs := a.Sim.Sim.Requests()
+	require.NotEmpty(t, reqs)
+	assert.Equal(t, "ApiToken", reqs[len(reqs)-1].Auth, "the new configuration's API token is used at once")
+
+	body, _ := json.Marshal(map[string]any{"active": false})
+	resp, env := do(t, "PUT", ts.URL+"/api/integration/configuration/"+cfg.ID+"/", "application/json", body)
+	require.Equal(t, http.StatusOK, resp.StatusCode, env.Message)
+	assert.Equal(t, "Deactivated", checkHealth().Status)
+	status, msg = count()
+	assert.Equal(t, http.StatusForbidden, status)
+	assert.Contains(t, msg, "deactivated")
+}
