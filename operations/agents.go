@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"math"
 	"regexp"
 	"strings"
@@ -182,29 +183,42 @@ func requireNarrowing(p connector.Params, op *connector.Operation, noun string, 
 
 // walk calls fn with each selected agent's raw object, in SentinelOne's order.
 func (s *agentSelection) walk(ctx context.Context, client *sentinelone.Client, fn func(id string, raw json.RawMessage) error) error {
-	opts := sentinelone.ListOptions{Skip: s.skip, Limit: s.limit}
-	if s.exclude != nil {
-		opts = sentinelone.ListOptions{} // skip and limit count agents that survive the exclusion
+	if s.exclude == nil {
+		pages := client.Agents.Pages(ctx, s.filter, sentinelone.ListOptions{Skip: s.skip, Limit: s.limit})
+		return walkPages(pages, "agents", nil, 0, 0, fn)
 	}
-	skip, taken := s.skip, 0
-	for page, err := range client.Agents.Pages(ctx, s.filter, opts) {
+	keep := func(id string, _ json.RawMessage) (bool, error) { return !s.exclude[id], nil }
+	return walkPages(client.Agents.Pages(ctx, s.filter, sentinelone.ListOptions{}), "agents", keep, s.skip, s.limit, fn)
+}
+
+// walkPages calls fn with every item of SentinelOne's pages, in order. When keep is not nil
+// the connector applies part of the selection itself: keep drops items, and skip and limit
+// count only the items it keeps (otherwise SentinelOne applied them already).
+func walkPages(pages iter.Seq2[[]json.RawMessage, error], what string, keep func(id string, raw json.RawMessage) (bool, error),
+	skip, limit int, fn func(id string, raw json.RawMessage) error) error {
+	taken := 0
+	for page, err := range pages {
 		if err != nil {
 			return err
 		}
 		for _, raw := range page {
 			id, err := objectID(raw)
 			if err != nil {
-				return fmt.Errorf("list agents: %w", err)
+				return fmt.Errorf("list %s: %w", what, err)
 			}
-			if s.exclude != nil {
-				if s.exclude[id] {
+			if keep != nil {
+				ok, err := keep(id, raw)
+				if err != nil {
+					return fmt.Errorf("list %s: %w", what, err)
+				}
+				if !ok {
 					continue
 				}
 				if skip > 0 {
 					skip--
 					continue
 				}
-				if s.limit > 0 && taken == s.limit {
+				if limit > 0 && taken == limit {
 					return nil
 				}
 			}

@@ -256,7 +256,9 @@ func testAgentReads(t *testing.T, h *harness) {
 
 func testFilterActions(t *testing.T, h *harness) {
 	pick := func() []string {
-		c := h.agents(func(a s1sim.Agent) bool { return live(a) && len(a.Messages) == 0 && a.LogsRequested == 0 && a.ScanStatus != "started" })
+		c := h.agents(func(a s1sim.Agent) bool {
+			return live(a) && len(a.Messages) == 0 && a.LogsRequested == 0 && a.ScanStatus != "started"
+		})
 		return []string{c[0].ID, c[1].ID, c[2].ID}
 	}
 	tests := []struct {

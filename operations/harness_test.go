@@ -62,7 +62,7 @@ func newHarness(t *testing.T, m mode, simOpts s1sim.Options) *harness {
 	cfg := &connector.Config{ID: "11111111-1111-4111-8111-111111111111", Name: "tenant", Default: true, Values: values}
 	a, err := app.New(context.Background(), app.Options{
 		Configs: connector.NewStaticConfigs(cfg),
-		Client: operationsClientOptions(sim),
+		Client:  operationsClientOptions(sim),
 	})
 	require.NoError(t, err)
 	ts := httptest.NewServer(a.Server.Handler())

@@ -76,45 +76,20 @@ func newThreatSelection(p connector.Params, version string) (*threatSelection, e
 
 // walk calls fn with each selected threat, in SentinelOne's order.
 func (s *threatSelection) walk(ctx context.Context, client *sentinelone.Client, fn func(id string, raw json.RawMessage) error) error {
-	opts := sentinelone.ListOptions{Skip: s.skip, Limit: s.limit}
-	if s.fromScan != nil {
-		opts = sentinelone.ListOptions{}
+	if s.fromScan == nil {
+		pages := client.Threats.Pages(ctx, s.filter, sentinelone.ListOptions{Skip: s.skip, Limit: s.limit})
+		return walkPages(pages, "threats", nil, 0, 0, fn)
 	}
-	skip, taken := s.skip, 0
-	for page, err := range client.Threats.Pages(ctx, s.filter, opts) {
-		if err != nil {
-			return err
+	keep := func(id string, raw json.RawMessage) (bool, error) {
+		var t struct {
+			FromScan bool `json:"fromScan"`
 		}
-		for _, raw := range page {
-			id, err := objectID(raw)
-			if err != nil {
-				return fmt.Errorf("list threats: %w", err)
-			}
-			if s.fromScan != nil {
-				var t struct {
-					FromScan bool `json:"fromScan"`
-				}
-				if err := json.Unmarshal(raw, &t); err != nil {
-					return fmt.Errorf("decode threat %s: %w", id, err)
-				}
-				if t.FromScan != *s.fromScan {
-					continue
-				}
-				if skip > 0 {
-					skip--
-					continue
-				}
-				if s.limit > 0 && taken == s.limit {
-					return nil
-				}
-			}
-			taken++
-			if err := fn(id, raw); err != nil {
-				return err
-			}
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return false, fmt.Errorf("decode threat %s: %w", id, err)
 		}
+		return t.FromScan == *s.fromScan, nil
 	}
-	return nil
+	return walkPages(client.Threats.Pages(ctx, s.filter, sentinelone.ListOptions{}), "threats", keep, s.skip, s.limit, fn)
 }
 
 // threatActionResult is the data of an action on threats.
