@@ -209,10 +209,13 @@ func FuzzValidateParams(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, sel uint8, raw []byte) {
 		op := ops[int(sel)%len(ops)]
+		if !json.Valid(raw) {
+			return
+		}
 		var params map[string]any
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
-		if err := dec.Decode(&params); err != nil || dec.More() {
+		if err := dec.Decode(&params); err != nil {
 			return
 		}
 		got, err := op.ValidateParams(params)
