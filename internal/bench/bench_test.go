@@ -162,6 +162,8 @@ func TestStartProcess(t *testing.T) {
 	rss, err := p.PeakRSS()
 	require.NoError(t, err)
 	assert.Positive(t, rss)
+	_, err = p.CPUTime()
+	require.NoError(t, err)
 
 	start := time.Now()
 	require.NoError(t, p.Stop())
@@ -247,4 +249,24 @@ func TestHeapSampler(t *testing.T) {
 func TestRunNeedsTheBinary(t *testing.T) {
 	_, err := Run(context.Background(), Config{Binary: t.TempDir() + "/missing", Parts: "a"})
 	require.ErrorContains(t, err, "make build")
+}
+
+func TestParseStatCPU(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		want time.Duration
+	}{
+		{"plain", "4242 (sentinelone-co) S 1 4242 4242 0 -1 4194560 1 0 0 0 150 25 0 0 20 0 9 0", 1750 * time.Millisecond},
+		{"name with spaces and parens", "7 (a b) c)) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0", 70 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseStatCPU(tt.give)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	_, err := parseStatCPU("7 (x) R 1")
+	require.Error(t, err)
 }

@@ -94,6 +94,41 @@ func (p *Process) PeakRSS() (int64, error) {
 	return parseVmHWM(string(raw))
 }
 
+// CPUTime returns the CPU time (user and system) the process has used so far. It must be
+// read while the process runs.
+func (p *Process) CPUTime() (time.Duration, error) {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID()) + "/stat")
+	if err != nil {
+		return 0, fmt.Errorf("read CPU time of %s: %w", p.Name, err)
+	}
+	return parseStatCPU(string(raw))
+}
+
+// clockTick is the unit of the CPU times in /proc/<pid>/stat (USER_HZ, 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// parseStatCPU reads utime and stime, fields 14 and 15, of a /proc/<pid>/stat line. The
+// command name, field 2, may hold spaces, so fields are counted after its closing ")".
+func parseStatCPU(stat string) (time.Duration, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, errors.New("unexpected /proc stat line")
+	}
+	fields := strings.Fields(stat[i+1:]) // fields[0] is field 3
+	if len(fields) < 13 {
+		return 0, errors.New("unexpected /proc stat line")
+	}
+	var total int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("unexpected /proc stat field %q", f)
+		}
+		total += n
+	}
+	return time.Duration(total) * clockTick, nil
+}
+
 // parseVmHWM reads the VmHWM line ("VmHWM:	  123456 kB") of a /proc/<pid>/status text.
 func parseVmHWM(status string) (int64, error) {
 	for line := range strings.Lines(status) {

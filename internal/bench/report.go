@@ -46,9 +46,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	if l := r.List; l != nil {
 		fmt.Fprintf(w, "c) get_agents, limit %d, over %d agents (best of the runs)\n", l.Limit, l.Agents)
-		fmt.Fprintln(tw, "walk\titems\tseconds\tMiB read\tMiB/s\t")
-		fmt.Fprintf(tw, "connector execute\t%d\t%.2f\t%.1f\t%.1f\t\n", l.Items, l.ConnectorSec, mib(l.ConnectorBytes), mib(l.ConnectorBytes)/l.ConnectorSec)
-		fmt.Fprintf(tw, "direct cursor walk (%d pages)\t%d\t%.2f\t%.1f\t%.1f\t\n", l.DirectPages, l.Agents, l.DirectSec, mib(l.DirectBytes), mib(l.DirectBytes)/l.DirectSec)
+		fmt.Fprintln(tw, "walk\titems\tseconds\tMiB read\tMiB/s\tsimulator CPU s\tconnector CPU s\t")
+		fmt.Fprintf(tw, "connector execute\t%d\t%.2f\t%.1f\t%.1f\t%.2f\t%.2f\t\n", l.Items, l.ConnectorSec,
+			mib(l.ConnectorBytes), mib(l.ConnectorBytes)/l.ConnectorSec, l.SimCPUViaConnector, l.ConnectorCPUSec)
+		fmt.Fprintf(tw, "direct cursor walk (%d pages)\t%d\t%.2f\t%.1f\t%.1f\t%.2f\t-\t\n", l.DirectPages, l.Agents,
+			l.DirectSec, mib(l.DirectBytes), mib(l.DirectBytes)/l.DirectSec, l.SimCPUDirect)
 		if err := tw.Flush(); err != nil {
 			return err
 		}

@@ -102,6 +102,10 @@ type List struct {
 	DirectBytes    int64   `json:"direct_bytes"`
 	DirectPages    int     `json:"direct_pages"`
 	Ratio          float64 `json:"ratio"`
+	// CPU seconds used during the best run of each walk, by process.
+	ConnectorCPUSec    float64 `json:"connector_cpu_seconds"`
+	SimCPUViaConnector float64 `json:"simulator_cpu_seconds_via_connector"`
+	SimCPUDirect       float64 `json:"simulator_cpu_seconds_direct"`
 	PeakRSS        int64   `json:"peak_rss_bytes"`
 	PeakHeapInuse  int64   `json:"peak_heap_inuse_bytes"`
 	PeakHeapSys    int64   `json:"peak_heap_sys_bytes"`
@@ -420,9 +424,17 @@ func measureList(ctx context.Context, s *stack, cfg Config, progress func(string
 	var best, bestDirect time.Duration
 	for run := range cfg.ListRuns {
 		progress("c: run %d/%d: direct cursor walk of /agents (limit %d per page)", run+1, cfg.ListRuns, 1000)
+		cpu0, err := cpuTimes(s)
+		if err != nil {
+			return nil, err
+		}
 		start := time.Now()
 		items, pages, n, err := s.console.WalkAgents(ctx, 1000, nil)
 		took := time.Since(start)
+		if err != nil {
+			return nil, err
+		}
+		cpu1, err := cpuTimes(s)
 		if err != nil {
 			return nil, err
 		}
@@ -431,6 +443,7 @@ func measureList(ctx context.Context, s *stack, cfg Config, progress func(string
 		}
 		if bestDirect == 0 || took < bestDirect {
 			bestDirect = took
+			l.SimCPUDirect = (cpu1[0] - cpu0[0]).Seconds()
 		}
 		l.DirectPages, l.DirectBytes = pages, n
 
@@ -441,11 +454,17 @@ func measureList(ctx context.Context, s *stack, cfg Config, progress func(string
 		if err != nil {
 			return nil, err
 		}
+		cpu2, err := cpuTimes(s)
+		if err != nil {
+			return nil, err
+		}
 		if got.Items != want {
 			return nil, fmt.Errorf("get_agents returned %d agents, want %d", got.Items, want)
 		}
 		if best == 0 || took < best {
 			best = took
+			l.SimCPUViaConnector = (cpu2[0] - cpu1[0]).Seconds()
+			l.ConnectorCPUSec = (cpu2[1] - cpu1[1]).Seconds()
 		}
 		l.Items, l.ConnectorBytes = got.Items, got.Bytes
 	}
@@ -462,6 +481,16 @@ func measureList(ctx context.Context, s *stack, cfg Config, progress func(string
 	l.PeakRSS, l.PeakHeapInuse, l.PeakHeapSys, l.HeapSamples = rss, hs.inuse, hs.sys, hs.samples
 	l.RSSWithinGoal = rss <= RSSGoal
 	return l, nil
+}
+
+// cpuTimes returns the CPU time used so far by the simulator and the connector.
+func cpuTimes(s *stack) ([2]time.Duration, error) {
+	sim, err := s.sim.CPUTime()
+	if err != nil {
+		return [2]time.Duration{}, err
+	}
+	conn, err := s.conn.CPUTime()
+	return [2]time.Duration{sim, conn}, err
 }
 
 // heapPeaks are the largest heap figures a heapSampler saw.
