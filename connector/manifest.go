@@ -198,6 +198,12 @@ func checkParams(params []*Param, ptr string, index map[string]*Param, add func(
 			if s, ok := p.Value.(string); !ok || !opts[s] {
 				add(pp+"/value", "default %v is not among the options %q", p.Value, p.Options)
 			}
+		} else if p.Value != nil {
+			if _, given, err := coerce(p, p.Value); err != nil {
+				add(pp+"/value", "default %v does not fit the parameter: %v", p.Value, err)
+			} else if !given && p.Required {
+				add(pp+"/value", "a required parameter's default must not be blank")
+			}
 		}
 		for key := range p.OnChange {
 			if !opts[key] {
@@ -250,7 +256,7 @@ func decodeJSON(data []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if dec.More() {
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
 		return errors.New("trailing data after the JSON value")
 	}
 	return nil

@@ -104,6 +104,11 @@ func TestLoadRejectsBrokenManifests(t *testing.T) {
 		{"bad pattern", func(d map[string]any) { param(d, 10, 0)["validation"] = map[string]any{"pattern": "([a-f"} }, "/operations/10/parameters/0/validation/pattern", ""},
 		{"help_online elsewhere", func(d map[string]any) { d["help_online"] = "https://example.com/help" }, "/help_online", ""},
 		{"missing publisher", func(d map[string]any) { delete(d, "publisher") }, "", "publisher"},
+		{"required default that is blank", func(d map[string]any) {
+			p := param(d, 0, 14)
+			p["required"], p["value"] = true, " "
+		}, "/operations/0/parameters/14/value", "a required parameter's default must not be blank"},
+		{"integer default that is not a number", func(d map[string]any) { param(d, 0, 13)["value"] = "ten" }, "/operations/0/parameters/13/value", `must be a whole number, got "ten"`},
 	}
 	schema := readFile(t, root.ManifestSchemaPath)
 	for _, tt := range tests {
@@ -125,8 +130,13 @@ func TestLoadRejectsBrokenManifests(t *testing.T) {
 }
 
 func TestLoadRejectsInvalidJSON(t *testing.T) {
-	_, err := connector.Load([]byte(`{"name": "sentinelone",`), readFile(t, root.ManifestSchemaPath))
+	schema := readFile(t, root.ManifestSchemaPath)
+	_, err := connector.Load([]byte(`{"name": "sentinelone",`), schema)
 	require.ErrorContains(t, err, "not valid JSON")
+	for _, tail := range []string{"}]}garbage", "}", "]", "{}"} {
+		_, err = connector.Load(append(readFile(t, root.ManifestPath), tail...), schema)
+		require.ErrorContains(t, err, "trailing data after the JSON value", "tail %q", tail)
+	}
 }
 
 func TestOperationSchemaIsDerivedFromParams(t *testing.T) {

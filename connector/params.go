@@ -78,7 +78,12 @@ type ParamError struct {
 	Message string
 }
 
-func (e *ParamError) Error() string { return e.Param + ": " + e.Message }
+func (e *ParamError) Error() string {
+	if e.Param == "" {
+		return `"": ` + e.Message
+	}
+	return e.Param + ": " + e.Message
+}
 
 // ParamErrors is every parameter problem of one call, in parameter order.
 type ParamErrors []*ParamError
@@ -195,6 +200,10 @@ func validateParams(params []*Param, schema *jsonschema.Schema, raw map[string]a
 	for _, name := range sortedKeys(raw) {
 		p, ok := byName[name]
 		if !ok {
+			if name == "" {
+				errs = append(errs, &ParamError{Param: name, Message: "a parameter name must not be empty"})
+				continue
+			}
 			errs = append(errs, &ParamError{Param: name, Message: "unknown parameter" + suggest(name, byName)})
 			continue
 		}
@@ -211,14 +220,14 @@ func validateParams(params []*Param, schema *jsonschema.Schema, raw map[string]a
 		if _, ok := out[p.Name]; ok || hasErr(errs, p.Name) {
 			continue
 		}
-		if p.Required && p.Value == nil {
-			errs = append(errs, &ParamError{Param: p.Name, Message: "is required"})
-			continue
-		}
 		if p.Value != nil {
 			if v, given, err := coerce(p, p.Value); err == nil && given {
 				out[p.Name] = v
+				continue
 			}
+		}
+		if p.Required {
+			errs = append(errs, &ParamError{Param: p.Name, Message: "is required"})
 		}
 	}
 	if err := schema.Validate(toSchemaValue(out)); err != nil {

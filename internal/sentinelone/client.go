@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 )
@@ -236,6 +237,11 @@ func NormalizeHost(raw string) (string, error) {
 	}
 	if strings.IndexFunc(raw, unicode.IsSpace) >= 0 {
 		return "", fmt.Errorf("host name %q must not contain spaces", raw)
+	}
+	if !utf8.ValidString(raw) || strings.ContainsRune(raw, '%') {
+		// A console is named by a DNS name or an address: percent-escapes and IPv6 zones
+		// (fe80::1%en0) do not name one, and Go's URL parser would decode them silently.
+		return "", fmt.Errorf("host name %q must not contain %% escapes, IPv6 zones or invalid UTF-8", raw)
 	}
 	rest := raw
 	if i := strings.Index(raw, "://"); i >= 0 {

@@ -58,7 +58,7 @@ func (s *Server) readJSON(c echo.Context) (map[string]json.RawMessage, error) {
 	if err := dec.Decode(&body); err != nil {
 		return nil, errorf(http.StatusBadRequest, "request body is not a JSON object: %v", err)
 	}
-	if dec.More() {
+	if len(bytes.TrimSpace(raw[dec.InputOffset():])) > 0 {
 		return nil, errorf(http.StatusBadRequest, "request body has data after the JSON object")
 	}
 	if body == nil {

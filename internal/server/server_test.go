@@ -112,6 +112,8 @@ func TestBadRequestsNeverReachSentinelOne(t *testing.T) {
 		{"JSON array", "POST", exec, js, []byte(`[]`), 400, "request body is not a JSON object", ""},
 		{"JSON null", "POST", exec, js, []byte(`null`), 400, "must be a JSON object, not null", ""},
 		{"trailing data", "POST", exec, js, []byte(`{} {}`), 400, "data after the JSON object", ""},
+		{"trailing brace", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agent_count"}}`), 400, "data after the JSON object", ""},
+		{"trailing bracket", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agent_count"}]`), 400, "data after the JSON object", ""},
 		{"body over 1 MiB", "POST", exec, js, big, 413, "larger than 1048576 bytes", ""},
 		{"missing connector", "POST", exec, js, []byte(`{"operation":"get_agents"}`), 400, "connector is required", ""},
 		{"connector not a string", "POST", exec, js, []byte(`{"connector":7,"operation":"get_agents"}`), 400, "connector must be a string", ""},
