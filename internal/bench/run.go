@@ -106,12 +106,12 @@ type List struct {
 	ConnectorCPUSec    float64 `json:"connector_cpu_seconds"`
 	SimCPUViaConnector float64 `json:"simulator_cpu_seconds_via_connector"`
 	SimCPUDirect       float64 `json:"simulator_cpu_seconds_direct"`
-	PeakRSS        int64   `json:"peak_rss_bytes"`
-	PeakHeapInuse  int64   `json:"peak_heap_inuse_bytes"`
-	PeakHeapSys    int64   `json:"peak_heap_sys_bytes"`
-	HeapSamples    int     `json:"heap_samples"`
-	RSSGoal        int64   `json:"rss_goal_bytes"`
-	RSSWithinGoal  bool    `json:"rss_within_goal"`
+	PeakRSS            int64   `json:"peak_rss_bytes"`
+	PeakHeapInuse      int64   `json:"peak_heap_inuse_bytes"`
+	PeakHeapSys        int64   `json:"peak_heap_sys_bytes"`
+	HeapSamples        int     `json:"heap_samples"`
+	RSSGoal            int64   `json:"rss_goal_bytes"`
+	RSSWithinGoal      bool    `json:"rss_within_goal"`
 }
 
 // RSSGoal is the peak RSS the connector should stay under while streaming part c.
