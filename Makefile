@@ -26,9 +26,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-## bench: benchmarks (loopback only, bounded in time)
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./...
+## bench: end-to-end benchmark of the built binary (loopback, about 1 min on 2 cores), then bounded micro-benchmarks
+bench: build
+	$(GO) build -o $(DIST)/sentinelone-bench ./cmd/sentinelone-bench
+	./$(DIST)/sentinelone-bench --binary ./$(DIST)/$(BINARY) $(BENCHFLAGS)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./internal/sentinelone ./internal/s1sim ./internal/configstore ./internal/bench
 
 ## sim: run the SentinelOne simulator alone
 sim: build

@@ -182,34 +182,37 @@ func requireNarrowing(p connector.Params, op *connector.Operation, noun string, 
 }
 
 // walk calls fn with each selected agent's raw object, in SentinelOne's order.
-func (s *agentSelection) walk(ctx context.Context, client *sentinelone.Client, fn func(id string, raw json.RawMessage) error) error {
+func (s *agentSelection) walk(ctx context.Context, client *sentinelone.Client, fn func(raw json.RawMessage) error) error {
 	if s.exclude == nil {
 		pages := client.Agents.Pages(ctx, s.filter, sentinelone.ListOptions{Skip: s.skip, Limit: s.limit})
-		return walkPages(pages, "agents", nil, 0, 0, fn)
+		return walkPages(pages, nil, 0, 0, fn)
 	}
-	keep := func(id string, _ json.RawMessage) (bool, error) { return !s.exclude[id], nil }
-	return walkPages(client.Agents.Pages(ctx, s.filter, sentinelone.ListOptions{}), "agents", keep, s.skip, s.limit, fn)
+	keep := func(raw json.RawMessage) (bool, error) {
+		id, err := objectID(raw)
+		if err != nil {
+			return false, fmt.Errorf("list agents: %w", err)
+		}
+		return !s.exclude[id], nil
+	}
+	return walkPages(client.Agents.Pages(ctx, s.filter, sentinelone.ListOptions{}), keep, s.skip, s.limit, fn)
 }
 
 // walkPages calls fn with every item of SentinelOne's pages, in order. When keep is not nil
 // the connector applies part of the selection itself: keep drops items, and skip and limit
-// count only the items it keeps (otherwise SentinelOne applied them already).
-func walkPages(pages iter.Seq2[[]json.RawMessage, error], what string, keep func(id string, raw json.RawMessage) (bool, error),
-	skip, limit int, fn func(id string, raw json.RawMessage) error) error {
+// count only the items it keeps (otherwise SentinelOne applied them already). Items are
+// passed on undecoded: a plain listing never pays for decoding them.
+func walkPages(pages iter.Seq2[[]json.RawMessage, error], keep func(raw json.RawMessage) (bool, error),
+	skip, limit int, fn func(raw json.RawMessage) error) error {
 	taken := 0
 	for page, err := range pages {
 		if err != nil {
 			return err
 		}
 		for _, raw := range page {
-			id, err := objectID(raw)
-			if err != nil {
-				return fmt.Errorf("list %s: %w", what, err)
-			}
 			if keep != nil {
-				ok, err := keep(id, raw)
+				ok, err := keep(raw)
 				if err != nil {
-					return fmt.Errorf("list %s: %w", what, err)
+					return err
 				}
 				if !ok {
 					continue
@@ -223,7 +226,7 @@ func walkPages(pages iter.Seq2[[]json.RawMessage, error], what string, keep func
 				}
 			}
 			taken++
-			if err := fn(id, raw); err != nil {
+			if err := fn(raw); err != nil {
 				return err
 			}
 		}
@@ -235,7 +238,11 @@ func walkPages(pages iter.Seq2[[]json.RawMessage, error], what string, keep func
 func (s *agentSelection) resolve(ctx context.Context, client *sentinelone.Client, keep bool) ([]string, []json.RawMessage, error) {
 	var ids []string
 	var objs []json.RawMessage
-	err := s.walk(ctx, client, func(id string, raw json.RawMessage) error {
+	err := s.walk(ctx, client, func(raw json.RawMessage) error {
+		id, err := objectID(raw)
+		if err != nil {
+			return err
+		}
 		ids = append(ids, id)
 		if keep {
 			objs = append(objs, raw)

@@ -17,6 +17,6 @@ func listAllThreats(ctx context.Context, call *connector.Call, client *sentinelo
 		return nil, err
 	}
 	return connector.NewItemStream(func(ctx context.Context, yield func(json.RawMessage) error) error {
-		return sel.walk(ctx, client, func(_ string, raw json.RawMessage) error { return yield(raw) })
+		return sel.walk(ctx, client, yield)
 	}), nil
 }

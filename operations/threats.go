@@ -75,21 +75,22 @@ func newThreatSelection(p connector.Params, version string) (*threatSelection, e
 }
 
 // walk calls fn with each selected threat, in SentinelOne's order.
-func (s *threatSelection) walk(ctx context.Context, client *sentinelone.Client, fn func(id string, raw json.RawMessage) error) error {
+func (s *threatSelection) walk(ctx context.Context, client *sentinelone.Client, fn func(raw json.RawMessage) error) error {
 	if s.fromScan == nil {
 		pages := client.Threats.Pages(ctx, s.filter, sentinelone.ListOptions{Skip: s.skip, Limit: s.limit})
-		return walkPages(pages, "threats", nil, 0, 0, fn)
+		return walkPages(pages, nil, 0, 0, fn)
 	}
-	keep := func(id string, raw json.RawMessage) (bool, error) {
+	keep := func(raw json.RawMessage) (bool, error) {
 		var t struct {
-			FromScan bool `json:"fromScan"`
+			ID       string `json:"id"`
+			FromScan bool   `json:"fromScan"`
 		}
 		if err := json.Unmarshal(raw, &t); err != nil {
-			return false, fmt.Errorf("decode threat %s: %w", id, err)
+			return false, fmt.Errorf("list threats: decode threat %s: %w", t.ID, err)
 		}
 		return t.FromScan == *s.fromScan, nil
 	}
-	return walkPages(client.Threats.Pages(ctx, s.filter, sentinelone.ListOptions{}), "threats", keep, s.skip, s.limit, fn)
+	return walkPages(client.Threats.Pages(ctx, s.filter, sentinelone.ListOptions{}), keep, s.skip, s.limit, fn)
 }
 
 // threatActionResult is the data of an action on threats.
@@ -102,7 +103,11 @@ type threatActionResult struct {
 // runThreatAction resolves the selection, then applies act to exactly the resolved ids.
 func runThreatAction(ctx context.Context, client *sentinelone.Client, sel *threatSelection, what string, act func(f sentinelone.Filter) (int, error)) (*threatActionResult, error) {
 	ids := []string{}
-	err := sel.walk(ctx, client, func(id string, _ json.RawMessage) error {
+	err := sel.walk(ctx, client, func(raw json.RawMessage) error {
+		id, err := objectID(raw)
+		if err != nil {
+			return fmt.Errorf("list threats: %w", err)
+		}
 		ids = append(ids, id)
 		return nil
 	})

@@ -190,8 +190,8 @@ func New(cfg Config) (*Client, error) {
 // extra ones.
 func newTransport(hostname string, verify bool, extra *x509.CertPool) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 64
-	t.MaxIdleConnsPerHost = 32
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 128 // above the server's execute cap (64), so busy bursts reuse connections
 	t.IdleConnTimeout = 90 * time.Second
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	switch {
@@ -308,6 +308,7 @@ type request struct {
 	body     any  // JSON-encoded when non-nil
 	noAuth   bool // login calls
 	noRetry  bool // logout
+	list     bool // the answer's data is a list: decode it straight into items
 }
 
 // callPath is the concrete path used in messages, e.g. "/agents/count".
@@ -316,17 +317,27 @@ func (r *request) callPath() string { return "/" + r.path }
 // envelope is SentinelOne's response wrapper.
 type envelope struct {
 	Data       json.RawMessage `json:"data"`
-	Pagination *struct {
-		NextCursor *string `json:"nextCursor"`
-		TotalItems int     `json:"totalItems"`
-	} `json:"pagination"`
-	Errors []ErrorDetail `json:"errors"`
+	Pagination *pagination     `json:"pagination"`
+	Errors     []ErrorDetail   `json:"errors"`
+}
+
+// listData is the envelope of a list answer, decoded in one pass.
+type listData struct {
+	Data       []json.RawMessage `json:"data"`
+	Pagination *pagination       `json:"pagination"`
+	Errors     []ErrorDetail     `json:"errors"`
+}
+
+type pagination struct {
+	NextCursor *string `json:"nextCursor"`
+	TotalItems int     `json:"totalItems"`
 }
 
 // response is a decoded successful answer.
 type response struct {
 	StatusCode int
 	Data       json.RawMessage
+	Items      []json.RawMessage // data of a list request
 	NextCursor string
 	TotalItems int
 	Errors     []ErrorDetail
@@ -356,7 +367,14 @@ func (c *Client) decode(req *request, raw *rawResponse) (*response, error) {
 		return out, nil
 	}
 	var env envelope
-	if err := json.Unmarshal(raw.body, &env); err != nil {
+	if req.list { // one pass over a page: its items come out of the same decode
+		var items listData
+		if err := json.Unmarshal(raw.body, &items); err != nil {
+			return nil, fmt.Errorf("%s %s: decode response (HTTP %d): %w", req.method, req.callPath(), raw.status, err)
+		}
+		env.Pagination, env.Errors = items.Pagination, items.Errors
+		out.Items = items.Data
+	} else if err := json.Unmarshal(raw.body, &env); err != nil {
 		return nil, fmt.Errorf("%s %s: decode response (HTTP %d): %w", req.method, req.callPath(), raw.status, err)
 	}
 	out.Data = env.Data

@@ -1,7 +1,6 @@
 package sentinelone
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -64,18 +63,12 @@ func (c *Client) pages(ctx context.Context, what, endpoint, path string, f Filte
 			} else {
 				q.Set("cursor", cursor)
 			}
-			resp, err := c.call(ctx, &request{method: http.MethodGet, endpoint: endpoint, path: path, query: q})
+			resp, err := c.call(ctx, &request{method: http.MethodGet, endpoint: endpoint, path: path, query: q, list: true})
 			if err != nil {
 				yield(nil, fmt.Errorf("%s: %w", what, err))
 				return
 			}
-			var items []json.RawMessage
-			if len(resp.Data) > 0 && !bytes.Equal(resp.Data, []byte("null")) {
-				if err := json.Unmarshal(resp.Data, &items); err != nil {
-					yield(nil, fmt.Errorf("%s: decode page: %w", what, err))
-					return
-				}
-			}
+			items := resp.Items
 			got := len(items)
 			if discard > 0 {
 				n := min(discard, len(items))
