@@ -84,12 +84,6 @@ func (tp *tap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	e.Status = rec.status
 	tp.record(e)
-	if rec.status == 0 {
-		// The simulator stopped waiting out Latency because the caller went away, and wrote
-		// nothing. Abort, as a console would: net/http's implicit empty 200 can otherwise
-		// race back to a client that is just closing the connection.
-		panic(http.ErrAbortHandler)
-	}
 }
 
 // record logs e and runs the hook.
@@ -564,7 +558,7 @@ func TestServerErrorBurst(t *testing.T) {
 		r.tap.setHook(sequence(afterResolve(func() { r.sim.SetFaults(burst(1)) })))
 		defer r.tap.setHook(nil)
 		res := r.broadcast("burst-post")
-		requireFailure(t, res, "POST /agents/actions/broadcast", "HTTP 503")
+		requireFailure(t, res, "POST /agents/actions/broadcast", "HTTP 503", "SentinelOne may have applied the action before this failure")
 		assert.NotContains(t, res.Message, "attempts", "an action is sent once")
 		assert.Equal(t, []int{503}, statuses(r.calls(http.MethodPost, "/agents/actions/broadcast")))
 		assert.Equal(t, 1, r.simPosts("/agents/actions/broadcast"))
@@ -675,7 +669,7 @@ func TestDroppedConnections(t *testing.T) {
 		assert.Equal(t, 1, r.simPosts("/agents/actions/broadcast"))
 		// The console took the POST and closed the connection: the caller hears that the
 		// action failed on that call, never a success, and nothing is repeated.
-		requireFailure(t, res, "POST /agents/actions/broadcast", r.host, "closed before a complete answer")
+		requireFailure(t, res, "POST /agents/actions/broadcast", r.host, "closed before a complete answer", "SentinelOne may have applied the action before this failure")
 		assert.NotContains(t, res.Message, "attempts", "an action is sent once")
 		assert.Equal(t, []int{0, 0, 0}, r.applied("drop-post"))
 	})

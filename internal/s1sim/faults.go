@@ -67,7 +67,9 @@ func (s *Simulator) injectFault(w http.ResponseWriter, r *http.Request) bool {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
-			return false
+			// The caller left: abort rather than return, or net/http would send an
+			// empty 200 that a client closing the connection may still read.
+			panic(http.ErrAbortHandler)
 		}
 	}
 	switch kind {

@@ -1,8 +1,10 @@
 package s1sim
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -155,4 +157,15 @@ func TestFaultsJSON(t *testing.T) {
 			assert.Equal(t, got, back)
 		})
 	}
+}
+
+// TestLatencyAbortsWhenTheCallerLeaves: a request abandoned during the added latency is
+// aborted, never answered with net/http's implicit empty 200.
+func TestLatencyAbortsWhenTheCallerLeaves(t *testing.T) {
+	sim := New(Options{Faults: Faults{Latency: time.Second}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest(http.MethodGet, "/web/api/v2.1/agents", nil).WithContext(ctx)
+	req.Header.Set("Authorization", "ApiToken "+AdminAPIToken)
+	assert.PanicsWithValue(t, http.ErrAbortHandler, func() { sim.ServeHTTP(httptest.NewRecorder(), req) })
 }

@@ -125,7 +125,7 @@ func (c *Client) sessionHeader(ctx context.Context) (string, error) {
 
 // login performs one login call and returns the session token.
 func (c *Client) login(ctx context.Context) (string, error) {
-	req := &request{method: http.MethodPost, endpoint: "/users/login", path: "users/login", noAuth: true}
+	req := &request{method: http.MethodPost, endpoint: "/users/login", path: "users/login", noAuth: true, safe: true}
 	what := "user " + c.auth.username
 	if c.auth.exchange {
 		req.endpoint, req.path = "/users/login/by-api-token", "users/login/by-api-token"

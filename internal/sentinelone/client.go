@@ -309,6 +309,7 @@ type request struct {
 	noAuth   bool // login calls
 	noRetry  bool // logout
 	list     bool // the answer's data is a list: decode it straight into items
+	safe     bool // repeating it cannot act twice (reads, login): retried like a GET
 }
 
 // callPath is the concrete path used in messages, e.g. "/agents/count".
@@ -364,6 +365,9 @@ func (c *Client) call(ctx context.Context, req *request) (*response, error) {
 func (c *Client) decode(req *request, raw *rawResponse) (*response, error) {
 	out := &response{StatusCode: raw.status}
 	if len(bytes.TrimSpace(raw.body)) == 0 {
+		if !req.noRetry { // only logout answers with no body
+			return nil, fmt.Errorf("%s %s: SentinelOne answered HTTP %d with an empty body", req.method, req.callPath(), raw.status)
+		}
 		return out, nil
 	}
 	var env envelope

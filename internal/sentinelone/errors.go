@@ -222,7 +222,7 @@ func (e *TransportError) Error() string {
 	case KindDNS:
 		msg = fmt.Sprintf("cannot resolve host %q (%v); check the Host Name setting", e.Host, e.Err)
 	case KindRefused:
-		msg = fmt.Sprintf("connection to %s refused; check the Host Name and port, and that the console is reachable", e.Host)
+		msg = fmt.Sprintf("connection to %s refused (check the Host Name and port, and that the console is up)", e.Host)
 	case KindTimeout:
 		which := "per-request timeout"
 		if e.Overall {
@@ -245,3 +245,18 @@ func (e *TransportError) Error() string {
 
 // Unwrap returns the underlying network error.
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// ErrOutcomeUnknown marks an action (POST) that failed after SentinelOne may already have
+// received it: a 5xx answer, a connection lost after the request was sent, or a deadline
+// reached while waiting for the answer. It is not retried, and the caller must check the
+// state before running it again.
+var ErrOutcomeUnknown = errors.New("outcome unknown")
+
+// outcomeUnknownError wraps such a failure; errors.Is finds both ErrOutcomeUnknown and the cause.
+type outcomeUnknownError struct{ err error }
+
+func (e *outcomeUnknownError) Error() string {
+	return e.err.Error() + "; SentinelOne may have applied the action before this failure: check the state of the agents or threats before running it again"
+}
+
+func (e *outcomeUnknownError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.err} }

@@ -123,12 +123,12 @@ func (c *Client) send(ctx context.Context, req *request, body []byte, authz stri
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				return nil, c.contextError(ctx, req, start)
+				return nil, outcome(req, sent, c.contextError(ctx, req, start))
 			}
 			te := c.transportError(err)
 			te.Attempts, te.Method, te.Endpoint = attempt, req.method, req.callPath()
-			final = te
-			if retryableTransport(req.method, sent, te) {
+			final = outcome(req, sent, te)
+			if retryableTransport(req.method == http.MethodGet || req.safe, sent, te) {
 				reason = "transport_" + te.Kind
 			}
 		case raw.status >= 200 && raw.status < 300:
@@ -145,9 +145,12 @@ func (c *Client) send(ctx context.Context, req *request, body []byte, authz stri
 					wait, lastRetryAfter, backoff = ra, ra, false
 				}
 			case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-				if req.method == http.MethodGet {
+				if req.method == http.MethodGet || req.safe {
 					reason = "http_" + strconv.Itoa(raw.status)
 				}
+			}
+			if raw.status >= 500 {
+				final = outcome(req, true, final)
 			}
 		}
 		if reason == "" || req.noRetry {
@@ -181,7 +184,7 @@ func (c *Client) send(ctx context.Context, req *request, body []byte, authz stri
 }
 
 // retryableTransport applies the retry rule to a transport failure.
-func retryableTransport(method string, sent bool, te *TransportError) bool {
+func retryableTransport(repeatable, sent bool, te *TransportError) bool {
 	switch te.Kind {
 	case KindTLS:
 		return false
@@ -191,7 +194,15 @@ func retryableTransport(method string, sent bool, te *TransportError) bool {
 			return false
 		}
 	}
-	return method == http.MethodGet || !sent
+	return repeatable || !sent
+}
+
+// outcome marks the failure of an action that SentinelOne may have received.
+func outcome(req *request, sent bool, err error) error {
+	if req.method == http.MethodGet || req.safe || !sent {
+		return err
+	}
+	return &outcomeUnknownError{err: err}
 }
 
 // contextError reports the caller's cancellation or overall deadline.
