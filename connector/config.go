@@ -75,12 +75,8 @@ const Mask = "********"
 
 // IsSecret reports whether the configuration field name is a password-type field.
 func (m *Manifest) IsSecret(name string) bool {
-	for _, f := range allParams(m.Configuration.Fields) {
-		if f.Name == name {
-			return f.Type == "password"
-		}
-	}
-	return false
+	f := m.ConfigField(name)
+	return f != nil && f.Type == "password"
 }
 
 // MaskConfig returns a copy of values with every non-empty password-type field masked.

@@ -33,6 +33,7 @@ type Manifest struct {
 	Operations    []*Operation  `json:"operations"`
 
 	byName       map[string]*Operation
+	configByName map[string]*Param
 	configSchema *jsonschema.Schema
 }
 
@@ -88,6 +89,9 @@ type Validation struct {
 
 // Operation returns the operation named name, or nil.
 func (m *Manifest) Operation(name string) *Operation { return m.byName[name] }
+
+// ConfigField returns the configuration field named name (onchange fields included), or nil.
+func (m *Manifest) ConfigField(name string) *Param { return m.configByName[name] }
 
 // Param returns the operation's parameter named name, or nil.
 func (o *Operation) Param(name string) *Param { return o.params[name] }
@@ -179,7 +183,8 @@ func (m *Manifest) check() []Problem {
 			add(ptr+"/output_schema", "not valid JSON: %v", err)
 		}
 	}
-	checkParams(m.Configuration.Fields, "/configuration/fields", map[string]*Param{}, add)
+	m.configByName = map[string]*Param{}
+	checkParams(m.Configuration.Fields, "/configuration/fields", m.configByName, add)
 	return problems
 }
 

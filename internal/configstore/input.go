@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -151,7 +153,7 @@ func parseOperations(m *connector.Manifest, raw json.RawMessage) (map[string]boo
 	}
 	var unknown []string
 	ops := make(map[string]bool, len(vals))
-	for _, name := range sortedKeys(vals) {
+	for _, name := range slices.Sorted(maps.Keys(vals)) {
 		if m.Operation(name) == nil {
 			unknown = append(unknown, name)
 			continue
@@ -224,35 +226,7 @@ func checkCredentials(m *connector.Manifest, p connector.Params) error {
 	return nil
 }
 
-func hasField(m *connector.Manifest, name string) bool {
-	for _, f := range configFields(m.Configuration.Fields) {
-		if f.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// configFields lists the fields and those their onchange branches add.
-func configFields(params []*connector.Param) []*connector.Param {
-	var out []*connector.Param
-	for _, p := range params {
-		out = append(out, p)
-		for _, key := range sortedKeys(p.OnChange) {
-			out = append(out, configFields(p.OnChange[key])...)
-		}
-	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func hasField(m *connector.Manifest, name string) bool { return m.ConfigField(name) != nil }
 
 func quoteList(names []string) string {
 	q := make([]string, len(names))

@@ -203,15 +203,7 @@ func (s *Store) Resolve(ctx context.Context, ref string) (*connector.Config, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var found *record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		recs, err := s.load(tx)
-		if err != nil {
-			return err
-		}
-		found = match(recs, ref)
-		return nil
-	})
+	found, err := s.find(func(recs []*record) *record { return match(recs, ref) })
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +211,20 @@ func (s *Store) Resolve(ctx context.Context, ref string) (*connector.Config, err
 		return nil, connector.ErrNoConfig
 	}
 	return s.toConfig(found)
+}
+
+// find returns the record pick chooses among the stored ones, read in one transaction.
+func (s *Store) find(pick func([]*record) *record) (*record, error) {
+	var found *record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		recs, err := s.load(tx)
+		if err != nil {
+			return err
+		}
+		found = pick(recs)
+		return nil
+	})
+	return found, err
 }
 
 // match finds ref by id first, then by name; "" finds the default.
@@ -270,15 +276,7 @@ func (s *Store) Get(ctx context.Context, id string) (*connector.Config, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var found *record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		recs, err := s.load(tx)
-		if err != nil {
-			return err
-		}
-		found = byID(recs, id)
-		return nil
-	})
+	found, err := s.find(func(recs []*record) *record { return byID(recs, id) })
 	if err != nil {
 		return nil, err
 	}
@@ -661,11 +659,8 @@ func (s *Store) values(rec *record) (map[string]any, error) {
 // normalize gives a decoded stored value the Go type validation gave it (see connector.Params).
 func (s *Store) normalize(field string, v any) any {
 	typ := ""
-	for _, f := range configFields(s.manifest.Configuration.Fields) {
-		if f.Name == field {
-			typ = f.Type
-			break
-		}
+	if f := s.manifest.ConfigField(field); f != nil {
+		typ = f.Type
 	}
 	switch typ {
 	case "integer":
