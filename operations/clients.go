@@ -29,9 +29,10 @@ type ClientOptions struct {
 // Clients builds one SentinelOne client per configuration and reuses it (and its login
 // token) until the configuration changes.
 type Clients struct {
-	opts  ClientOptions
-	mu    sync.Mutex
-	cache map[string]cachedClient
+	opts    ClientOptions
+	mu      sync.Mutex
+	cache   map[string]cachedClient
+	retired sync.WaitGroup // logouts of clients replaced by a changed configuration
 }
 
 type cachedClient struct {
@@ -68,20 +69,21 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 		return nil, fmt.Errorf("configuration %q: %w", cfg.Name, err)
 	}
 	if old, ok := c.cache[key]; ok {
-		go old.client.Close()
+		c.retired.Go(old.client.Close) // its logout must not hold up this call
 	}
 	c.cache[key] = cachedClient{updated: cfg.Updated, client: client}
 	return client, nil
 }
 
-// Close closes every cached client.
+// Close closes every cached client and waits for retired ones to finish closing.
 func (c *Clients) Close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	for k, cc := range c.cache {
 		cc.client.Close()
 		delete(c.cache, k)
 	}
+	c.mu.Unlock()
+	c.retired.Wait()
 }
 
 // CheckHealth proves reachability and credentials: a login (or the API token) and the
