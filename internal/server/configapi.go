@@ -64,8 +64,9 @@ type configView struct {
 	Updated    time.Time       `json:"updated"`
 }
 
-func (a *configAPI) view(cfg *connector.Config) *configView {
-	m := a.s.conn.Manifest()
+// viewConfig is cfg as every route shows it: secrets masked, each operation's switch resolved.
+func (s *Server) viewConfig(cfg *connector.Config) *configView {
+	m := s.conn.Manifest()
 	ops := make(map[string]bool, len(m.Operations))
 	for _, op := range m.Operations {
 		ops[op.Name] = op.Enabled && cfg.OperationEnabled(op.Name)
@@ -109,7 +110,7 @@ func (a *configAPI) create(c echo.Context) error {
 	if err != nil {
 		return storeError(err)
 	}
-	return c.JSON(http.StatusCreated, a.view(cfg))
+	return c.JSON(http.StatusCreated, a.s.viewConfig(cfg))
 }
 
 // listEnvelope is FortiSOAR's Hydra-style collection answer.
@@ -130,7 +131,7 @@ func (a *configAPI) list(c echo.Context) error {
 	name, version := c.QueryParam("connector_name"), c.QueryParam("connector_version")
 	data := make([]*configView, 0, len(cfgs))
 	for _, cfg := range cfgs {
-		v := a.view(cfg)
+		v := a.s.viewConfig(cfg)
 		if (name != "" && v.Connector != name) || (version != "" && v.Version != version) {
 			continue
 		}
@@ -146,7 +147,7 @@ func (a *configAPI) get(c echo.Context) error {
 	if err != nil {
 		return storeError(err)
 	}
-	return c.JSON(http.StatusOK, a.view(cfg))
+	return c.JSON(http.StatusOK, a.s.viewConfig(cfg))
 }
 
 func (a *configAPI) update(c echo.Context) error {
@@ -158,7 +159,7 @@ func (a *configAPI) update(c echo.Context) error {
 	if err != nil {
 		return storeError(err)
 	}
-	return c.JSON(http.StatusOK, a.view(cfg))
+	return c.JSON(http.StatusOK, a.s.viewConfig(cfg))
 }
 
 // deleteBody answers a delete and says which configuration became the default, if any.
@@ -174,10 +175,10 @@ func (a *configAPI) remove(c echo.Context) error {
 	if err != nil {
 		return storeError(err)
 	}
-	body := deleteBody{Status: "Success", Deleted: a.view(deleted)}
+	body := deleteBody{Status: "Success", Deleted: a.s.viewConfig(deleted)}
 	switch {
 	case promoted != nil:
-		body.NewDefault = a.view(promoted)
+		body.NewDefault = a.s.viewConfig(promoted)
 		body.Message = fmt.Sprintf("configuration %q deleted; %q is now the default", deleted.Name, promoted.Name)
 	case deleted.Default:
 		body.Message = fmt.Sprintf("configuration %q deleted; no configuration is left, so there is no default", deleted.Name)

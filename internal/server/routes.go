@@ -212,8 +212,9 @@ func (s *Server) healthcheck(c echo.Context) error {
 	return c.JSON(http.StatusOK, body)
 }
 
-// maskedConfigs lists the configurations with secrets masked, or nil when the source cannot list.
-func (s *Server) maskedConfigs(c echo.Context) ([]map[string]any, error) {
+// maskedConfigs lists the configurations as the configuration API shows them, or nil when
+// the source cannot list.
+func (s *Server) maskedConfigs(c echo.Context) ([]*configView, error) {
 	lister, ok := s.conn.Configs().(connector.ConfigLister)
 	if !ok {
 		return nil, nil
@@ -222,17 +223,9 @@ func (s *Server) maskedConfigs(c echo.Context) ([]map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := s.conn.Manifest()
-	out := make([]map[string]any, 0, len(cfgs))
+	out := make([]*configView, 0, len(cfgs))
 	for _, cfg := range cfgs {
-		ops := map[string]bool{}
-		for _, op := range m.Operations {
-			ops[op.Name] = op.Enabled && cfg.OperationEnabled(op.Name)
-		}
-		out = append(out, map[string]any{
-			"config_id": cfg.ID, "name": cfg.Name, "default": cfg.Default, "active": !cfg.Inactive,
-			"config": m.MaskConfig(cfg.Values), "operations": ops,
-		})
+		out = append(out, s.viewConfig(cfg))
 	}
 	return out, nil
 }
@@ -272,7 +265,7 @@ func (s *Server) connectorDetail(c echo.Context) error {
 		return err
 	}
 	if cfgs == nil {
-		cfgs = []map[string]any{}
+		cfgs = []*configView{}
 	}
 	detail["configurations"] = cfgs
 	return c.JSON(http.StatusOK, detail)
