@@ -10,13 +10,12 @@ type Kind int
 
 // The kinds of failure.
 const (
-	KindInternal       Kind = iota // a fault of the connector itself (500)
-	KindInvalid                    // the request or a parameter is wrong (400)
-	KindNotFound                   // unknown connector, version or operation (404)
-	KindNoConfig                   // no configuration matches (FortiSOAR's INTEGRATION-12)
-	KindDisabled                   // the operation is disabled (403)
-	KindOperation                  // the operation ran and failed, e.g. the vendor API refused (400)
-	KindNotImplemented             // the operation has no implementation yet (501)
+	KindInternal  Kind = iota // a fault of the connector itself (500)
+	KindInvalid               // the request or a parameter is wrong (400)
+	KindNotFound              // unknown connector, version or operation (404)
+	KindNoConfig              // no configuration matches (FortiSOAR's INTEGRATION-12)
+	KindDisabled              // the operation is disabled (403)
+	KindOperation             // the operation ran and failed, e.g. the vendor API refused (400)
 )
 
 // Error is a failure of Execute, CheckHealth or the configuration API.
@@ -57,9 +56,6 @@ func KindOf(err error) Kind {
 	}
 	return KindOperation
 }
-
-// ErrNotImplemented marks an operation that is declared but not implemented.
-var ErrNotImplemented = &Error{Kind: KindNotImplemented, Msg: "this operation is not implemented yet"}
 
 // InvalidParam returns a parameter error for handlers that check params beyond the schema.
 func InvalidParam(name, format string, args ...any) error {

@@ -151,7 +151,7 @@ func Load(data, schemaJSON []byte) (*Manifest, error) {
 	}
 	m.configSchema = cs
 	for i, op := range m.Operations {
-		s, err := compileParamSchema(op)
+		s, err := compileSchema("params/"+op.Name+".json", mustJSON(ParamsSchema(op.Parameters)))
 		if err != nil {
 			return nil, &ManifestError{Problems: []Problem{{Pointer: fmt.Sprintf("/operations/%d/parameters", i), Message: err.Error()}}}
 		}

@@ -170,19 +170,8 @@ func allParams(params []*Param) []*Param {
 	return out
 }
 
-func compileParamSchema(op *Operation) (*jsonschema.Schema, error) {
-	raw, err := json.Marshal(ParamsSchema(op.Parameters))
-	if err != nil {
-		return nil, err
-	}
-	return compileSchema("params/"+op.Name+".json", raw)
-}
-
 // Schema returns the operation's derived parameter schema as JSON.
-func (o *Operation) Schema() json.RawMessage {
-	raw, _ := json.Marshal(ParamsSchema(o.Parameters))
-	return raw
-}
+func (o *Operation) Schema() json.RawMessage { return mustJSON(ParamsSchema(o.Parameters)) }
 
 // ValidateParams coerces raw params by the operation's rules (see the package's coercion
 // rules), applies defaults and validates the result against the operation's schema.

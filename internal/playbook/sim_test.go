@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/app"
 	"github.com/fortisoar-connectors/sentinelone/internal/playbook"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
@@ -277,13 +276,10 @@ func field(t *testing.T, data any, name string) any {
 	return m[name]
 }
 
-// runBundled runs a bundled playbook; an operation not implemented yet skips the test.
+// runBundled runs a bundled playbook, which must succeed.
 func runBundled(t *testing.T, exec playbook.Executor, name string, inputs map[string]string) any {
 	t.Helper()
 	results, err := (&playbook.Runner{Exec: exec}).Run(context.Background(), loadBundled(t, name), inputs)
-	if err != nil && connector.KindOf(err) == connector.KindNotImplemented {
-		t.Skipf("%s: the operation is not implemented yet: %v", name, err)
-	}
 	require.NoError(t, err)
 	require.Len(t, results, 2)
 	out := results[1].Output.(map[string]any)

@@ -3,7 +3,6 @@
 package server
 
 import (
-	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -178,8 +177,6 @@ func StatusOf(err error) int {
 		return http.StatusNotFound
 	case connector.KindDisabled:
 		return http.StatusForbidden
-	case connector.KindNotImplemented:
-		return http.StatusNotImplemented
 	}
 	return http.StatusInternalServerError
 }
@@ -229,6 +226,3 @@ func (s *Server) handleError(err error, c echo.Context) {
 		l.Warn("write failure envelope", zap.Error(err))
 	}
 }
-
-// Shutdown is a convenience for tests that run the echo server directly.
-func (s *Server) Shutdown(ctx context.Context) error { return s.echo.Shutdown(ctx) }
