@@ -116,6 +116,9 @@ func paramSchema(p *Param) map[string]any {
 	case "json":
 	default:
 		s["type"] = "string"
+		if !isList(p) && (p.Validation == nil || p.Validation.MaxLength == nil) {
+			s["maxLength"] = DefaultMaxTextLength
+		}
 	}
 	if v := p.Validation; v != nil {
 		if v.Pattern != "" {
@@ -322,8 +325,14 @@ func coerce(p *Param, v any) (out any, given bool, err error) {
 		}
 		return v, true, nil
 	default:
+		if isList(p) {
+			return toList(p, v)
+		}
 		switch x := v.(type) {
 		case string:
+			if err := checkText(x, p.Type == "textarea"); err != nil {
+				return nil, false, err
+			}
 			return x, true, nil
 		case json.Number:
 			return x.String(), true, nil
@@ -339,9 +348,13 @@ func coerce(p *Param, v any) (out any, given bool, err error) {
 func toInt(v any) (int64, error) {
 	switch x := v.(type) {
 	case json.Number:
-		return parseInt(x.String())
+		if !wholeJSONNumber.MatchString(x.String()) {
+			return 0, fmt.Errorf("must be a whole number written in decimal digits, got %s", x)
+		}
+		digits, _, _ := strings.Cut(x.String(), ".")
+		return parseWhole(digits)
 	case string:
-		return parseInt(strings.TrimSpace(x))
+		return parseWhole(strings.TrimSpace(x))
 	case float64:
 		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
 			return 0, fmt.Errorf("must be a whole number, got %v", x)
@@ -355,38 +368,23 @@ func toInt(v any) (int64, error) {
 	return 0, fmt.Errorf("must be a whole number, got %s", kind(v))
 }
 
-func parseInt(s string) (int64, error) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		if f, ferr := strconv.ParseFloat(s, 64); ferr == nil && f == math.Trunc(f) && math.Abs(f) <= 1<<53 {
-			return int64(f), nil
-		}
-		return 0, fmt.Errorf("must be a whole number, got %q", s)
-	}
-	return n, nil
-}
-
 func toFloat(v any) (float64, error) {
-	var s string
 	switch x := v.(type) {
 	case json.Number:
-		s = x.String()
+		return parseDecimal(x.String())
 	case string:
-		s = strings.TrimSpace(x)
+		return parseDecimal(strings.TrimSpace(x))
 	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, fmt.Errorf("must be a finite number, got %v", x)
+		}
 		return x, nil
 	case int:
 		return float64(x), nil
 	case int64:
 		return float64(x), nil
-	default:
-		return 0, fmt.Errorf("must be a number, got %s", kind(v))
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("must be a number, got %q", s)
-	}
-	return f, nil
+	return 0, fmt.Errorf("must be a number, got %s", kind(v))
 }
 
 func toBool(v any) (bool, error) {

@@ -105,7 +105,7 @@ func TestDestructiveGuards(t *testing.T) {
 		want   string
 	}{
 		{"agent_action", map[string]any{"action": "Uninstall Agent", "isUninstalled": "Any"}, "at least one of ids, groupIds"},
-		{"agent_action", map[string]any{"action": "Shutdown Agent", "ids": " , "}, "ids: holds no id"},
+		{"agent_action", map[string]any{"action": "Shutdown Agent", "ids": " , "}, "ids: item 1 is blank"},
 		{"reconnect_agent_network", map[string]any{}, agentNarrowing},
 		{"reconnect_agent_network", map[string]any{"includeDecommissioned": true, "skip": 3, "limit": 10, "excludeIds": "1,2"}, agentNarrowing},
 		{"broadcast_message_to_agent", map[string]any{"message": "hello", "isActive": "Any", "osTypes": []string{}}, agentNarrowing},
