@@ -153,7 +153,9 @@ func (s *threatSelection) explain(ctx context.Context, client *sentinelone.Clien
 	}
 	found := map[string]bool{}
 	pages, _, err := splitPages(sentinelone.Filter{"ids": left}, sentinelone.ListOptions{},
-		func(f sentinelone.Filter, o sentinelone.ListOptions) iterPages { return client.Threats.Pages(ctx, f, o) })
+		func(f sentinelone.Filter, o sentinelone.ListOptions) iterPages {
+			return client.Threats.Pages(ctx, f, o)
+		})
 	if err != nil {
 		return m, err
 	}
