@@ -24,9 +24,14 @@ import (
 //   - select: a string equal to an option; an option differing only in case is accepted and
 //     replaced by the option's spelling; JSON true/false are accepted where the options are
 //     the strings "true"/"false".
-//   - multiselect: a list of options, or one string holding options separated by commas.
-//   - text-like types: a string; a JSON number is accepted and kept in its decimal form.
+//   - multiselect: a list of options, or one string holding options separated by commas,
+//     none of them blank.
+//   - text-like types: a string; a JSON number is accepted and kept in its decimal form. A
+//     list parameter (validation.separator) also takes a JSON list of items.
 //   - json: any JSON value; a string holding JSON is decoded.
+//
+// Values are then held to their meaning (values.go): decimal-digit integers, finite
+// decimals, text without control characters, declared bounds and list rules.
 //
 // Parameters the operation does not declare are rejected, so a misspelt filter cannot be
 // silently ignored. After coercion, defaults (`value`) fill parameters that were not given.
@@ -430,10 +435,11 @@ func toOptions(p *Param, v any) ([]string, error) {
 	var items []any
 	switch x := v.(type) {
 	case string:
-		for _, part := range strings.Split(x, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				items = append(items, part)
+		for i, part := range strings.Split(x, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				return nil, fmt.Errorf("item %d is blank: separate options with \",\" and leave none empty", i+1)
 			}
+			items = append(items, part)
 		}
 	case []any:
 		items = x
