@@ -24,7 +24,7 @@ import (
 
 // harness is the connector server, over real HTTP, configured against its own simulator.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	sim     *s1sim.Server
 	app     *app.App
 	url     string
@@ -46,13 +46,13 @@ func (m mode) String() string {
 
 var modes = []mode{{"2.1", false}, {"2.1", true}, {"2.0", false}, {"2.0", true}}
 
-func newHarness(t *testing.T, m mode, simOpts s1sim.Options) *harness {
+func newHarness(t testing.TB, m mode, simOpts s1sim.Options) *harness {
 	t.Helper()
 	return newHarnessWith(t, m, simOpts, nil)
 }
 
 // newHarnessWith is newHarness with extra configuration values (max_targets, say).
-func newHarnessWith(t *testing.T, m mode, simOpts s1sim.Options, extra map[string]any) *harness {
+func newHarnessWith(t testing.TB, m mode, simOpts s1sim.Options, extra map[string]any) *harness {
 	t.Helper()
 	if simOpts.Agents == 0 {
 		simOpts.Agents, simOpts.Threats = 60, 30
