@@ -52,7 +52,7 @@ func agentActionOp(ctx context.Context, call *connector.Call, client *sentinelon
 // decommissioned or not.
 func agentsByID(ctx context.Context, client *sentinelone.Client, ids []string) ([]json.RawMessage, error) {
 	out := []json.RawMessage{}
-	pages, _, err := splitPages(sentinelone.Filter{"ids": ids, "isDecommissioned": anyDecommission}, sentinelone.ListOptions{},
+	pages, _, err := splitPages(sentinelone.AgentFilter{IDs: ids, IsDecommissioned: anyDecommission}.Filter(), sentinelone.ListOptions{},
 		func(f sentinelone.Filter, o sentinelone.ListOptions) iterPages { return client.Agents.Pages(ctx, f, o) })
 	if err != nil {
 		return nil, err

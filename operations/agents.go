@@ -16,7 +16,7 @@ import (
 // and what the connector applies: the id exclusion (no confirmed SentinelOne filter) and,
 // when there is an exclusion or the filter is split over several requests, skip and limit.
 type agentSelection struct {
-	filter  sentinelone.Filter
+	filter  sentinelone.AgentFilter
 	given   []string // the ids param, for reporting ids that select nothing
 	exclude map[string]bool
 	skip    int
@@ -37,49 +37,38 @@ var narrowingAgentParams = []string{
 // manifest bounds x, so the product always fits). Decommissioned agents are left out unless
 // includeDecommissioned or isDecommissioned asks.
 func newAgentSelection(p connector.Params) *agentSelection {
-	f := sentinelone.Filter{}
-	sel := &agentSelection{filter: f, given: idList(p, "ids")}
-	if sel.given != nil {
-		f["ids"] = sel.given
-	}
-	if groups := idList(p, "groupIds"); groups != nil {
-		f["groupIds"] = groups
-	}
+	sel := &agentSelection{given: idList(p, "ids")}
+	f := &sel.filter
+	f.IDs, f.GroupIDs = sel.given, idList(p, "groupIds")
 	if gb, ok := p.Float("totalMemoryGB__lt"); ok {
-		f["totalMemory__lt"] = int64(math.Ceil(gb * 1024))
+		f.TotalMemoryLT = ptr(int64(math.Ceil(gb * 1024)))
 	}
 	if gb, ok := p.Float("totalMemoryGB__gt"); ok {
-		f["totalMemory__gt"] = int64(math.Floor(gb * 1024))
+		f.TotalMemoryGT = ptr(int64(math.Floor(gb * 1024)))
 	}
-	for _, name := range []string{"coreCount__lt", "coreCount__gt"} {
-		if n, ok := p.Int(name); ok {
-			f[name] = n
-		}
+	if n, ok := p.Int("coreCount__lt"); ok {
+		f.CoreCountLT = &n
 	}
-	for _, name := range []string{"isActive", "infected"} {
-		if v, ok := triState(p, name); ok {
-			f[name] = v
-		}
+	if n, ok := p.Int("coreCount__gt"); ok {
+		f.CoreCountGT = &n
+	}
+	if v, ok := triState(p, "isActive"); ok {
+		f.IsActive = &v
+	}
+	if v, ok := triState(p, "infected"); ok {
+		f.Infected = &v
 	}
 	if v, ok := triState(p, "isDecommissioned"); ok {
-		f["isDecommissioned"] = []bool{v}
+		f.IsDecommissioned = []bool{v}
 	} else if !p.Bool("includeDecommissioned") {
-		f["isDecommissioned"] = []bool{false}
+		f.IsDecommissioned = []bool{false}
 	}
 	if v, ok := triState(p, "isUninstalled"); ok {
-		f["isUninstalled"] = []bool{v}
+		f.IsUninstalled = []bool{v}
 	}
-	if s := strings.TrimSpace(p.String("computerName__like")); s != "" {
-		f["computerName__like"] = s
-	}
-	if v := idList(p, "agentVersions"); v != nil {
-		f["agentVersions"] = v
-	}
-	for _, name := range []string{"osTypes", "networkStatuses"} {
-		if v := p.Strings(name); len(v) > 0 {
-			f[name] = v
-		}
-	}
+	f.ComputerNameLike = strings.TrimSpace(p.String("computerName__like"))
+	f.AgentVersions = idList(p, "agentVersions")
+	f.OSTypes, f.NetworkStatuses = p.Strings("osTypes"), p.Strings("networkStatuses")
 	if excluded := idList(p, "excludeIds"); len(excluded) > 0 {
 		sel.exclude = map[string]bool{}
 		for _, id := range excluded {
@@ -95,6 +84,8 @@ func newAgentSelection(p connector.Params) *agentSelection {
 	return sel
 }
 
+func ptr[T any](v T) *T { return &v }
+
 // walk calls fn with each selected agent's raw object, in SentinelOne's order.
 func (s *agentSelection) walk(ctx context.Context, client *sentinelone.Client, fn func(raw json.RawMessage) error) error {
 	opts := sentinelone.ListOptions{Skip: s.skip, Limit: s.limit}
@@ -109,7 +100,7 @@ func (s *agentSelection) walk(ctx context.Context, client *sentinelone.Client, f
 			return !s.exclude[id], nil
 		}
 	}
-	pages, split, err := splitPages(s.filter, opts, func(f sentinelone.Filter, o sentinelone.ListOptions) iterPages {
+	pages, split, err := splitPages(s.filter.Filter(), opts, func(f sentinelone.Filter, o sentinelone.ListOptions) iterPages {
 		return client.Agents.Pages(ctx, f, o)
 	})
 	if err != nil {
@@ -121,11 +112,8 @@ func (s *agentSelection) walk(ctx context.Context, client *sentinelone.Client, f
 // population counts the agents a selection draws from: every agent of the console, or only
 // the live (or only the decommissioned) ones when the selection is confined to them.
 func (s *agentSelection) population(ctx context.Context, client *sentinelone.Client) (int, error) {
-	f := sentinelone.Filter{}
-	if v, ok := s.filter["isDecommissioned"]; ok {
-		f["isDecommissioned"] = v
-	}
-	n, err := client.Agents.Count(ctx, f)
+	f := sentinelone.AgentFilter{IsDecommissioned: s.filter.IsDecommissioned}
+	n, err := client.Agents.Count(ctx, f.Filter())
 	if err != nil {
 		return 0, fmt.Errorf("count the agents the selection draws from: %w", err)
 	}
@@ -190,7 +178,7 @@ func (s *agentSelection) explain(ctx context.Context, client *sentinelone.Client
 		return m, nil
 	}
 	found := map[string]agentTarget{}
-	pages, _, err := splitPages(sentinelone.Filter{"ids": lookup, "isDecommissioned": anyDecommission}, sentinelone.ListOptions{},
+	pages, _, err := splitPages(sentinelone.AgentFilter{IDs: lookup, IsDecommissioned: anyDecommission}.Filter(), sentinelone.ListOptions{},
 		func(f sentinelone.Filter, o sentinelone.ListOptions) iterPages { return client.Agents.Pages(ctx, f, o) })
 	if err != nil {
 		return m, err
@@ -205,7 +193,7 @@ func (s *agentSelection) explain(ctx context.Context, client *sentinelone.Client
 	if err != nil {
 		return m, fmt.Errorf("look up the given agent ids that selected nothing: %w", err)
 	}
-	excludesDecommissioned := slices.Equal(asBools(s.filter["isDecommissioned"]), []bool{false})
+	excludesDecommissioned := slices.Equal(s.filter.IsDecommissioned, []bool{false})
 	for _, id := range lookup {
 		a, ok := found[id]
 		switch {
@@ -218,9 +206,4 @@ func (s *agentSelection) explain(ctx context.Context, client *sentinelone.Client
 		}
 	}
 	return m, nil
-}
-
-func asBools(v any) []bool {
-	b, _ := v.([]bool)
-	return b
 }

@@ -30,8 +30,8 @@ type commissionSelection struct {
 }
 
 func (s *commissionSelection) resolve(ctx context.Context, client *sentinelone.Client) ([]target, error) {
-	f := sentinelone.Filter{"ids": []string{s.id}, "isDecommissioned": anyDecommission}
-	for page, err := range client.Agents.Pages(ctx, f, sentinelone.ListOptions{Limit: 1}) {
+	f := sentinelone.AgentFilter{IDs: []string{s.id}, IsDecommissioned: anyDecommission}
+	for page, err := range client.Agents.Pages(ctx, f.Filter(), sentinelone.ListOptions{Limit: 1}) {
 		if err != nil {
 			return nil, fmt.Errorf("look up agent %s: %w", s.id, err)
 		}
@@ -56,7 +56,7 @@ func (s *commissionSelection) explain(_ context.Context, _ *sentinelone.Client, 
 }
 
 func (s *commissionSelection) population(ctx context.Context, client *sentinelone.Client) (int, error) {
-	return client.Agents.Count(ctx, sentinelone.Filter{"isDecommissioned": anyDecommission})
+	return client.Agents.Count(ctx, sentinelone.AgentFilter{IsDecommissioned: anyDecommission}.Filter())
 }
 
 func commissionAgent(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {

@@ -22,7 +22,7 @@ type countResult struct {
 // get_agents. Long id lists are counted in parts that each fit a request line.
 func getAgentCount(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	sel := newAgentSelection(call.Params)
-	n, err := countSplit(ctx, sel.filter, client.Agents.Count)
+	n, err := countSplit(ctx, sel.filter.Filter(), client.Agents.Count)
 	if err != nil {
 		return nil, err
 	}
@@ -32,9 +32,9 @@ func getAgentCount(ctx context.Context, call *connector.Call, client *sentinelon
 			excluded = slices.DeleteFunc(excluded, func(id string) bool { return !slices.Contains(sel.given, id) })
 		}
 		if len(excluded) > 0 {
-			f := maps.Clone(sel.filter)
-			f["ids"] = excluded
-			x, err := countSplit(ctx, f, client.Agents.Count)
+			f := sel.filter
+			f.IDs = excluded
+			x, err := countSplit(ctx, f.Filter(), client.Agents.Count)
 			if err != nil {
 				return nil, err
 			}

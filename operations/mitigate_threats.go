@@ -42,7 +42,7 @@ func threatAction(ctx context.Context, call *connector.Call, client *sentinelone
 		return nil, err
 	}
 	o, err := runAction(ctx, call, client, sel, action{noun: "threat", verb: verb, apply: func(batch []string) (int, error) {
-		return apply(sentinelone.Filter{"ids": batch})
+		return apply(sentinelone.ThreatFilter{IDs: batch}.Filter())
 	}})
 	if err != nil {
 		return nil, err

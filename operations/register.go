@@ -76,6 +76,6 @@ func agentFilterAction(act, verb string, data func(connector.Params) map[string]
 // agentAction is the action that applies a SentinelOne agent action to a batch of ids.
 func agentAction(ctx context.Context, client *sentinelone.Client, act, verb string, body map[string]any) action {
 	return action{noun: "agent", verb: verb, apply: func(batch []string) (int, error) {
-		return client.Agents.Action(ctx, act, sentinelone.Filter{"ids": batch}, body)
+		return client.Agents.Action(ctx, act, sentinelone.AgentFilter{IDs: batch}.Filter(), body)
 	}}
 }

@@ -20,7 +20,7 @@ var scanInitiators = []string{"full_disk_scan", "on_demand_scan"}
 // initiatedBy filter; on 2.0 no fromScan filter is confirmed, so the connector reads the
 // threat's own fromScan field. SentinelOne offers no hidden-threat filter at all.
 type threatSelection struct {
-	filter   sentinelone.Filter
+	filter   sentinelone.ThreatFilter
 	given    []string // the threat_id param, for reporting ids that select nothing
 	fromScan *bool    // applied by the connector (2.0)
 	skip     int
@@ -32,22 +32,17 @@ func newThreatSelection(p connector.Params, version string) (*threatSelection, e
 		return nil, &connector.ParamError{Param: "isHidden", Message: fmt.Sprintf(
 			"SentinelOne's threats API has no hidden-threat filter, so %q cannot be honoured; leave Is Hidden as Any", fmt.Sprint(v))}
 	}
-	f := sentinelone.Filter{}
-	sel := &threatSelection{filter: f, given: idList(p, "threat_id")}
-	if sel.given != nil {
-		f["ids"] = sel.given
-	}
-	if agents := idList(p, "agent_id"); agents != nil {
-		f["agentIds"] = agents
-	}
+	sel := &threatSelection{given: idList(p, "threat_id")}
+	f := &sel.filter
+	f.IDs, f.AgentIDs = sel.given, idList(p, "agent_id")
 	if h := strings.TrimSpace(p.String("contentHash")); h != "" {
-		f["contentHashes"] = []string{strings.ToLower(h)}
+		f.ContentHashes = []string{strings.ToLower(h)}
 	}
 	if name := strings.TrimSpace(p.String("threatName")); name != "" {
 		if version == sentinelone.APIVersion20 {
-			f["displayName__like"] = name
+			f.DisplayNameLike = name
 		} else {
-			f["displayName"] = name
+			f.DisplayName = name
 		}
 	}
 	if v, ok := triState(p, "fromScan"); ok {
@@ -55,9 +50,9 @@ func newThreatSelection(p connector.Params, version string) (*threatSelection, e
 		case version == sentinelone.APIVersion20:
 			sel.fromScan = &v
 		case v:
-			f["initiatedBy"] = scanInitiators
+			f.InitiatedBy = scanInitiators
 		default:
-			f["initiatedByNin"] = scanInitiators
+			f.InitiatedByNin = scanInitiators
 		}
 	}
 	if n, ok := p.Int("skip"); ok {
@@ -86,7 +81,7 @@ func (s *threatSelection) walk(ctx context.Context, client *sentinelone.Client, 
 			return t.FromScan == *s.fromScan, nil
 		}
 	}
-	pages, split, err := splitPages(s.filter, opts, func(f sentinelone.Filter, o sentinelone.ListOptions) iterPages {
+	pages, split, err := splitPages(s.filter.Filter(), opts, func(f sentinelone.Filter, o sentinelone.ListOptions) iterPages {
 		return client.Threats.Pages(ctx, f, o)
 	})
 	if err != nil {
@@ -97,7 +92,7 @@ func (s *threatSelection) walk(ctx context.Context, client *sentinelone.Client, 
 
 // population counts every threat of the console: the population a threat selection draws from.
 func (s *threatSelection) population(ctx context.Context, client *sentinelone.Client) (int, error) {
-	n, err := client.Threats.Count(ctx, sentinelone.Filter{})
+	n, err := client.Threats.Count(ctx, sentinelone.ThreatFilter{}.Filter())
 	if err != nil {
 		return 0, fmt.Errorf("count the threats the selection draws from: %w", err)
 	}
@@ -152,7 +147,7 @@ func (s *threatSelection) explain(ctx context.Context, client *sentinelone.Clien
 		return m, nil
 	}
 	found := map[string]bool{}
-	pages, _, err := splitPages(sentinelone.Filter{"ids": left}, sentinelone.ListOptions{},
+	pages, _, err := splitPages(sentinelone.ThreatFilter{IDs: left}.Filter(), sentinelone.ListOptions{},
 		func(f sentinelone.Filter, o sentinelone.ListOptions) iterPages {
 			return client.Threats.Pages(ctx, f, o)
 		})
