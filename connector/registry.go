@@ -39,6 +39,7 @@ var ErrUnknownOperation = errors.New("unknown operation")
 type Registry struct {
 	mu       sync.RWMutex
 	handlers map[string]Handler
+	specs    map[string]Spec // those added with Add
 }
 
 // NewRegistry returns an empty registry.

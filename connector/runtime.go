@@ -78,6 +78,9 @@ func New(m *Manifest, reg *Registry, configs ConfigSource, opts ...Option) (*Con
 	if err := reg.CrossCheck(m); err != nil {
 		return nil, err
 	}
+	if err := reg.CheckSpecs(m); err != nil {
+		return nil, err
+	}
 	c := &Connector{
 		manifest: m, registry: reg, configs: configs, logger: zap.NewNop(),
 		healthTimeout: 15 * time.Second, execTimeout: 5 * time.Minute,

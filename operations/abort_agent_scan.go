@@ -6,3 +6,5 @@ import "github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
 const AbortAgentScan = "abort_agent_scan"
 
 var abortAgentScan = agentFilterAction(sentinelone.ActionAbortScan, "abort the scan of", nil)
+
+var abortAgentScanSpec = spec{name: AbortAgentScan, run: abortAgentScan, destructive: true, narrowing: agentFilterNarrowing}

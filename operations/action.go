@@ -79,7 +79,7 @@ func runAction(ctx context.Context, call *connector.Call, client *sentinelone.Cl
 	if err != nil {
 		return nil, err
 	}
-	o := &outcome{targets: targets, ids: make([]string, len(targets)), dryRun: call.Params.Bool("dry_run")}
+	o := &outcome{targets: targets, ids: make([]string, len(targets)), dryRun: call.Args().Bool("dry_run")}
 	for i, t := range targets {
 		o.ids[i] = t.ID
 	}

@@ -23,14 +23,11 @@ var agentActions = map[string]struct{ endpoint, verb string }{
 }
 
 func agentActionOp(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	a, ok := agentActions[call.Params.String("action")]
+	a, ok := agentActions[call.Args().String("action")]
 	if !ok {
-		return nil, connector.InvalidParam("action", "unknown action %q", call.Params.String("action"))
+		return nil, connector.InvalidParam("action", "unknown action %q", call.Args().String("action"))
 	}
-	if err := requireNarrowing(call.Params, call.Operation, "agent", []string{"ids", "groupIds"}); err != nil {
-		return nil, err
-	}
-	o, err := runAction(ctx, call, client, newAgentSelection(call.Params), agentAction(ctx, client, a.endpoint, a.verb, nil))
+	o, err := runAction(ctx, call, client, newAgentSelection(call.Args()), agentAction(ctx, client, a.endpoint, a.verb, nil))
 	if err != nil {
 		return nil, err
 	}
@@ -63,3 +60,6 @@ func agentsByID(ctx context.Context, client *sentinelone.Client, ids []string) (
 	})
 	return out, err
 }
+
+var agentActionSpec = spec{name: AgentAction, run: agentActionOp, destructive: true,
+	narrowing: []string{"ids", "groupIds"}, labels: map[string][]string{"action": labels(agentActions)}}

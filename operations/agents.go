@@ -23,12 +23,23 @@ type agentSelection struct {
 	limit   int // 0: no limit
 }
 
-// narrowingAgentParams are the params that narrow an agent selection; skip, limit,
-// excludeIds and includeDecommissioned alone still select (nearly) every agent.
-var narrowingAgentParams = []string{
-	"ids", "groupIds", "computerName__like", "agentVersions", "osTypes", "networkStatuses",
+// agentFilterParams are the params of the agent filter. Operations declare different subsets
+// of them (agent_action only ids, groupIds and the decommission selects; get_agents no
+// osTypes), so the shared selection reads each one only where it is declared, and reads no
+// name outside this list.
+var agentFilterParams = []string{
+	"ids", "groupIds", "excludeIds", "computerName__like", "agentVersions", "osTypes", "networkStatuses",
 	"totalMemoryGB__lt", "totalMemoryGB__gt", "coreCount__lt", "coreCount__gt",
-	"isActive", "infected", "isDecommissioned", "isUninstalled",
+	"isActive", "infected", "includeDecommissioned", "isDecommissioned", "isUninstalled", "skip", "limit",
+}
+
+// agentFilterNarrowing are the narrowing params of the operations that take the whole agent
+// filter; skip, limit, excludeIds and includeDecommissioned alone still select (nearly)
+// every agent.
+var agentFilterNarrowing = []string{
+	"ids", "computerName__like", "agentVersions", "osTypes", "networkStatuses",
+	"totalMemoryGB__lt", "totalMemoryGB__gt", "coreCount__lt", "coreCount__gt",
+	"isActive", "infected", "isDecommissioned",
 }
 
 // newAgentSelection maps the agent filter params to SentinelOne's filter. Memory is given in
@@ -36,49 +47,50 @@ var narrowingAgentParams = []string{
 // "greater than" totalMemory__gt floor(x*1024), exact for SentinelOne's whole-MB values (the
 // manifest bounds x, so the product always fits). Decommissioned agents are left out unless
 // includeDecommissioned or isDecommissioned asks.
-func newAgentSelection(p connector.Params) *agentSelection {
-	sel := &agentSelection{given: idList(p, "ids")}
+func newAgentSelection(args connector.Args) *agentSelection {
+	p := declaredOnly{args, agentFilterParams}
+	sel := &agentSelection{given: p.list("ids")}
 	f := &sel.filter
-	f.IDs, f.GroupIDs = sel.given, idList(p, "groupIds")
-	if gb, ok := p.Float("totalMemoryGB__lt"); ok {
+	f.IDs, f.GroupIDs = sel.given, p.list("groupIds")
+	if gb, ok := p.float("totalMemoryGB__lt"); ok {
 		f.TotalMemoryLT = ptr(int64(math.Ceil(gb * 1024)))
 	}
-	if gb, ok := p.Float("totalMemoryGB__gt"); ok {
+	if gb, ok := p.float("totalMemoryGB__gt"); ok {
 		f.TotalMemoryGT = ptr(int64(math.Floor(gb * 1024)))
 	}
-	if n, ok := p.Int("coreCount__lt"); ok {
+	if n, ok := p.int("coreCount__lt"); ok {
 		f.CoreCountLT = &n
 	}
-	if n, ok := p.Int("coreCount__gt"); ok {
+	if n, ok := p.int("coreCount__gt"); ok {
 		f.CoreCountGT = &n
 	}
-	if v, ok := triState(p, "isActive"); ok {
+	if v, ok := p.triState("isActive"); ok {
 		f.IsActive = &v
 	}
-	if v, ok := triState(p, "infected"); ok {
+	if v, ok := p.triState("infected"); ok {
 		f.Infected = &v
 	}
-	if v, ok := triState(p, "isDecommissioned"); ok {
+	if v, ok := p.triState("isDecommissioned"); ok {
 		f.IsDecommissioned = []bool{v}
-	} else if !p.Bool("includeDecommissioned") {
+	} else if !p.bool("includeDecommissioned") {
 		f.IsDecommissioned = []bool{false}
 	}
-	if v, ok := triState(p, "isUninstalled"); ok {
+	if v, ok := p.triState("isUninstalled"); ok {
 		f.IsUninstalled = []bool{v}
 	}
-	f.ComputerNameLike = strings.TrimSpace(p.String("computerName__like"))
-	f.AgentVersions = idList(p, "agentVersions")
-	f.OSTypes, f.NetworkStatuses = p.Strings("osTypes"), p.Strings("networkStatuses")
-	if excluded := idList(p, "excludeIds"); len(excluded) > 0 {
+	f.ComputerNameLike = strings.TrimSpace(p.string("computerName__like"))
+	f.AgentVersions = p.list("agentVersions")
+	f.OSTypes, f.NetworkStatuses = p.strings("osTypes"), p.strings("networkStatuses")
+	if excluded := p.list("excludeIds"); len(excluded) > 0 {
 		sel.exclude = map[string]bool{}
 		for _, id := range excluded {
 			sel.exclude[id] = true
 		}
 	}
-	if n, ok := p.Int("skip"); ok {
+	if n, ok := p.int("skip"); ok {
 		sel.skip = int(n)
 	}
-	if n, ok := p.Int("limit"); ok {
+	if n, ok := p.int("limit"); ok {
 		sel.limit = int(n)
 	}
 	return sel

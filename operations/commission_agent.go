@@ -60,7 +60,7 @@ func (s *commissionSelection) population(ctx context.Context, client *sentinelon
 }
 
 func commissionAgent(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	sel := &commissionSelection{id: strings.TrimSpace(call.Params.String("agent_id"))}
+	sel := &commissionSelection{id: strings.TrimSpace(call.Args().String("agent_id"))}
 	var recommissionErr error
 	o, err := runAction(ctx, call, client, sel, action{noun: "agent", verb: "recommission", apply: func(batch []string) (int, error) {
 		if err := client.Agents.Recommission(ctx, batch[0]); err != nil {
@@ -90,3 +90,5 @@ func recommissionError(id string, err error) error {
 	}
 	return err
 }
+
+var commissionAgentSpec = spec{name: CommissionAgent, run: commissionAgent, destructive: true, narrowing: []string{"agent_id"}}

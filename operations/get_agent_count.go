@@ -21,7 +21,7 @@ type countResult struct {
 // the same filter and subtracted, and skip and limit bound the result as they bound
 // get_agents. Long id lists are counted in parts that each fit a request line.
 func getAgentCount(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	sel := newAgentSelection(call.Params)
+	sel := newAgentSelection(call.Args())
 	n, err := countSplit(ctx, sel.filter.Filter(), client.Agents.Count)
 	if err != nil {
 		return nil, err
@@ -47,3 +47,5 @@ func getAgentCount(ctx context.Context, call *connector.Call, client *sentinelon
 	}
 	return countResult{Count: n}, nil
 }
+
+var getAgentCountSpec = spec{name: GetAgentCount, run: getAgentCount}

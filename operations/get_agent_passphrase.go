@@ -21,7 +21,7 @@ type passphraseResult struct {
 }
 
 func getAgentPassphrase(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	id := strings.TrimSpace(call.Params.String("agent_id"))
+	id := strings.TrimSpace(call.Args().String("agent_id"))
 	for page, err := range client.Agents.PassphrasePages(ctx, sentinelone.AgentFilter{IDs: []string{id}}.Filter(), sentinelone.ListOptions{Limit: 1}) {
 		if err != nil {
 			return nil, err
@@ -38,3 +38,5 @@ func getAgentPassphrase(ctx context.Context, call *connector.Call, client *senti
 	}
 	return nil, fmt.Errorf("agent %s not found: SentinelOne returned no passphrase for it", id)
 }
+
+var getAgentPassphraseSpec = spec{name: GetAgentPassphrase, run: getAgentPassphrase}

@@ -13,8 +13,10 @@ import (
 const GetAgents = "get_agents"
 
 func getAgents(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	sel := newAgentSelection(call.Params)
+	sel := newAgentSelection(call.Args())
 	return connector.NewItemStream(func(ctx context.Context, yield func(json.RawMessage) error) error {
 		return sel.walk(ctx, client, yield)
 	}), nil
 }
+
+var getAgentsSpec = spec{name: GetAgents, run: getAgents}

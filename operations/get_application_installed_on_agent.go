@@ -14,7 +14,7 @@ import (
 const GetApplications = "get_application_installed_on_agent"
 
 func getApplications(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	id := strings.TrimSpace(call.Params.String("agent_id"))
+	id := strings.TrimSpace(call.Args().String("agent_id"))
 	apps, err := client.Agents.Applications(ctx, []string{id})
 	if err != nil {
 		return nil, err
@@ -40,3 +40,5 @@ func agentExists(ctx context.Context, client *sentinelone.Client, id string) err
 	}
 	return nil
 }
+
+var getApplicationsSpec = spec{name: GetApplications, run: getApplications}

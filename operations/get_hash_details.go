@@ -20,7 +20,7 @@ type hashResult struct {
 }
 
 func getHashDetails(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	hash := strings.ToLower(strings.TrimSpace(call.Params.String("hash")))
+	hash := strings.ToLower(strings.TrimSpace(call.Args().String("hash")))
 	raw, err := client.Hashes.Reputation(ctx, hash)
 	if err != nil {
 		return nil, err
@@ -41,3 +41,5 @@ func getHashDetails(ctx context.Context, call *connector.Call, client *sentinelo
 	}
 	return res, nil
 }
+
+var getHashDetailsSpec = spec{name: GetHashDetails, run: getHashDetails}

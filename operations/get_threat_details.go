@@ -13,7 +13,7 @@ import (
 const GetThreatDetails = "get_threat_details"
 
 func getThreatDetails(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	id := strings.TrimSpace(call.Params.String("threat_id"))
+	id := strings.TrimSpace(call.Args().String("threat_id"))
 	for page, err := range client.Threats.Pages(ctx, sentinelone.ThreatFilter{IDs: []string{id}}.Filter(), sentinelone.ListOptions{Limit: 1}) {
 		if err != nil {
 			return nil, err
@@ -22,3 +22,5 @@ func getThreatDetails(ctx context.Context, call *connector.Call, client *sentine
 	}
 	return nil, fmt.Errorf("threat %s not found", id)
 }
+
+var getThreatDetailsSpec = spec{name: GetThreatDetails, run: getThreatDetails}

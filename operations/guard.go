@@ -3,6 +3,7 @@ package operations
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,7 @@ type limit struct {
 
 // blastLimit reads max_targets from the call, else from the configuration, else the default.
 func blastLimit(call *connector.Call) limit {
-	if n, ok := call.Params.Int("max_targets"); ok {
+	if n, ok := call.Args().Int("max_targets"); ok {
 		return limit{max: int(n), explicit: true, source: "given in this call"}
 	}
 	if n, ok := configInt(call.Config.Values["max_targets"]); ok && n > 0 {
@@ -69,26 +70,25 @@ func (l limit) check(verb, noun string, n, population int) error {
 // requireNarrowing refuses a destructive call none of whose narrowing params is given: it
 // would select every object but for skip, limit and exclusions. The guard by result
 // (limit.check) then judges what the params actually select.
-func requireNarrowing(p connector.Params, op *connector.Operation, noun string, candidates []string) error {
-	var declared []string
-	for _, name := range candidates {
-		param := op.Param(name)
-		if param == nil {
-			continue
-		}
-		declared = append(declared, name)
-		switch param.Type {
-		case "select":
+func requireNarrowing(p connector.Args, op *connector.Operation, narrowing []string) error {
+	for _, name := range narrowing {
+		if op.Param(name).Type == "select" {
 			if v := p.String(name); v != "" && v != "Any" {
 				return nil
 			}
-		default:
-			if p.Has(name) {
-				return nil
-			}
+		} else if p.Has(name) {
+			return nil
 		}
 	}
 	return &connector.ParamError{Param: "params", Message: fmt.Sprintf(
 		"refusing to run %s on every %s: narrow the selection with at least one of %s (skip, limit and exclusions alone do not narrow it)",
-		op.Name, noun, strings.Join(declared, ", "))}
+		op.Name, selectionNoun(narrowing), strings.Join(narrowing, ", "))}
+}
+
+// selectionNoun names what a destructive operation selects, from its narrowing params.
+func selectionNoun(narrowing []string) string {
+	if slices.Contains(narrowing, "threat_id") {
+		return "threat"
+	}
+	return "agent"
 }

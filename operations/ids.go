@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
@@ -14,7 +15,7 @@ import (
 // idList returns the ids of a list param. The manifest's list rules (info.json validation:
 // separator, itemPattern, maxItems) have already refused blank items, non-numeric ids and
 // overlong lists, and removed duplicates.
-func idList(p connector.Params, name string) []string {
+func idList(p connector.Args, name string) []string {
 	raw := p.String(name)
 	if raw == "" {
 		return nil
@@ -23,7 +24,7 @@ func idList(p connector.Params, name string) []string {
 }
 
 // triState maps an Any/true/false select to a filter value; ok is false for Any.
-func triState(p connector.Params, name string) (value, ok bool) {
+func triState(p connector.Args, name string) (value, ok bool) {
 	switch p.String(name) {
 	case "true":
 		return true, true
@@ -31,6 +32,65 @@ func triState(p connector.Params, name string) (value, ok bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// declaredOnly reads the params of a filter shared by operations that declare different
+// subsets of it: a name the operation does not declare reads as not given, and a name
+// outside the filter's list panics, so a misspelt name cannot read a silent zero.
+type declaredOnly struct {
+	args  connector.Args
+	names []string
+}
+
+func (d declaredOnly) has(name string) bool {
+	if !slices.Contains(d.names, name) {
+		panic(fmt.Sprintf("operations: %q is not a param of this filter", name))
+	}
+	return d.args.Declares(name)
+}
+
+func (d declaredOnly) string(name string) string {
+	if !d.has(name) {
+		return ""
+	}
+	return d.args.String(name)
+}
+
+func (d declaredOnly) list(name string) []string {
+	if !d.has(name) {
+		return nil
+	}
+	return idList(d.args, name)
+}
+
+func (d declaredOnly) strings(name string) []string {
+	if !d.has(name) {
+		return nil
+	}
+	return d.args.Strings(name)
+}
+
+func (d declaredOnly) int(name string) (int64, bool) {
+	if !d.has(name) {
+		return 0, false
+	}
+	return d.args.Int(name)
+}
+
+func (d declaredOnly) float(name string) (float64, bool) {
+	if !d.has(name) {
+		return 0, false
+	}
+	return d.args.Float(name)
+}
+
+func (d declaredOnly) bool(name string) bool { return d.has(name) && d.args.Bool(name) }
+
+func (d declaredOnly) triState(name string) (value, ok bool) {
+	if !d.has(name) {
+		return false, false
+	}
+	return triState(d.args, name)
 }
 
 // anyDecommission selects agents whether or not they are decommissioned; sent explicitly so

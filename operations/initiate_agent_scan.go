@@ -6,3 +6,5 @@ import "github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
 const InitiateAgentScan = "initiate_agent_scan"
 
 var initiateAgentScan = agentFilterAction(sentinelone.ActionInitiateScan, "start a full disk scan on", nil)
+
+var initiateAgentScanSpec = spec{name: InitiateAgentScan, run: initiateAgentScan, destructive: true, narrowing: agentFilterNarrowing}

@@ -12,7 +12,7 @@ import (
 const ListAllThreats = "list_all_threats"
 
 func listAllThreats(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	sel, err := newThreatSelection(call.Params, client.APIVersion())
+	sel, err := newThreatSelection(call.Args(), client.APIVersion())
 	if err != nil {
 		return nil, err
 	}
@@ -20,3 +20,5 @@ func listAllThreats(ctx context.Context, call *connector.Call, client *sentinelo
 		return sel.walk(ctx, client, yield)
 	}), nil
 }
+
+var listAllThreatsSpec = spec{name: ListAllThreats, run: listAllThreats}

@@ -25,7 +25,7 @@ type process struct {
 }
 
 func listProcesses(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	id := strings.TrimSpace(call.Params.String("agent_id"))
+	id := strings.TrimSpace(call.Args().String("agent_id"))
 	raw, err := client.Agents.Processes(ctx, []string{id})
 	if err != nil {
 		return nil, err
@@ -52,3 +52,5 @@ func listProcesses(ctx context.Context, call *connector.Call, client *sentinelon
 	}
 	return out, nil
 }
+
+var listProcessesSpec = spec{name: ListProcesses, run: listProcesses}

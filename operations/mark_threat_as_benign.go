@@ -22,3 +22,5 @@ func markThreatAsBenign(ctx context.Context, call *connector.Call, client *senti
 		return res.Affected, err
 	})
 }
+
+var markThreatAsBenignSpec = spec{name: MarkThreatAsBenign, run: markThreatAsBenign, destructive: true, narrowing: threatFilterNarrowing}

@@ -20,7 +20,7 @@ var mitigations = map[string]string{
 }
 
 func mitigateThreats(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	label := call.Params.String("action")
+	label := call.Args().String("action")
 	mitigation, ok := mitigations[label]
 	if !ok {
 		return nil, connector.InvalidParam("action", "unknown action %q", label)
@@ -34,11 +34,8 @@ func mitigateThreats(ctx context.Context, call *connector.Call, client *sentinel
 // threatAction runs a destructive threat operation: the threat filter of the call, the
 // narrowing rule, then runAction with apply on each batch of resolved ids.
 func threatAction(ctx context.Context, call *connector.Call, client *sentinelone.Client, verb string, apply func(sentinelone.Filter) (int, error)) (any, error) {
-	sel, err := newThreatSelection(call.Params, client.APIVersion())
+	sel, err := newThreatSelection(call.Args(), client.APIVersion())
 	if err != nil {
-		return nil, err
-	}
-	if err := requireNarrowing(call.Params, call.Operation, "threat", narrowingThreatParams); err != nil {
 		return nil, err
 	}
 	o, err := runAction(ctx, call, client, sel, action{noun: "threat", verb: verb, apply: func(batch []string) (int, error) {
@@ -49,3 +46,6 @@ func threatAction(ctx context.Context, call *connector.Call, client *sentinelone
 	}
 	return newThreatActionResult(o), nil
 }
+
+var mitigateThreatsSpec = spec{name: MitigateThreats, run: mitigateThreats, destructive: true,
+	narrowing: threatFilterNarrowing, labels: map[string][]string{"action": labels(mitigations)}}

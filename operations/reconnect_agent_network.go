@@ -6,3 +6,5 @@ import "github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
 const ReconnectAgentNetwork = "reconnect_agent_network"
 
 var reconnectAgentNetwork = agentFilterAction(sentinelone.ActionConnect, "reconnect", nil)
+
+var reconnectAgentNetworkSpec = spec{name: ReconnectAgentNetwork, run: reconnectAgentNetwork, destructive: true, narrowing: agentFilterNarrowing}

@@ -2,6 +2,8 @@ package operations
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
@@ -11,61 +13,80 @@ import (
 // It must check every param before its first SentinelOne request.
 type opFunc func(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error)
 
-// All maps every operation's machine name (as in info.json) to its implementation.
-func All() map[string]opFunc {
-	return map[string]opFunc{
-		GetAgents:             getAgents,
-		AgentAction:           agentActionOp,
-		ReconnectAgentNetwork: reconnectAgentNetwork,
-		CommissionAgent:       commissionAgent,
-		GetAgentPassphrase:    getAgentPassphrase,
-		GetApplications:       getApplications,
-		ListProcesses:         listProcesses,
-		BroadcastMessage:      broadcastMessage,
-		InitiateAgentScan:     initiateAgentScan,
-		AbortAgentScan:        abortAgentScan,
-		GetHashDetails:        getHashDetails,
-		GetThreatDetails:      getThreatDetails,
-		MitigateThreats:       mitigateThreats,
-		MarkThreatAsBenign:    markThreatAsBenign,
-		FetchAgentLogs:        fetchAgentLogs,
-		GetAgentCount:         getAgentCount,
-		ListAllThreats:        listAllThreats,
+// spec is what each operation's file declares beside its handler (see connector.Spec).
+type spec struct {
+	name        string
+	run         opFunc
+	destructive bool
+	narrowing   []string            // a destructive call must give one of them
+	labels      map[string][]string // select param → the option labels run maps
+}
+
+// specs lists every operation, each declared in its own file.
+func specs() []spec {
+	return []spec{
+		getAgentsSpec, agentActionSpec, reconnectAgentNetworkSpec, commissionAgentSpec,
+		getAgentPassphraseSpec, getApplicationsSpec, listProcessesSpec, broadcastMessageSpec,
+		initiateAgentScanSpec, abortAgentScanSpec, getHashDetailsSpec, getThreatDetailsSpec,
+		mitigateThreatsSpec, markThreatAsBenignSpec, fetchAgentLogsSpec, getAgentCountSpec,
+		listAllThreatsSpec,
 	}
 }
 
-// RegisterAll registers every operation in reg, each bound to the client cache.
+// Destructive maps each destructive operation to the params that narrow its selection (for
+// the playbook checker).
+func Destructive() map[string][]string {
+	out := map[string][]string{}
+	for _, s := range specs() {
+		if s.destructive {
+			out[s.name] = slices.Clone(s.narrowing)
+		}
+	}
+	return out
+}
+
+// RegisterAll registers every operation's spec in reg, each bound to the client cache.
+// connector.New then holds every spec to the manifest.
 func RegisterAll(reg *connector.Registry, clients *Clients) error {
-	for name, f := range All() {
-		if err := reg.Register(name, bind(clients, f)); err != nil {
+	for _, s := range specs() {
+		err := reg.Add(connector.Spec{Name: s.name, Handler: bind(clients, s), Destructive: s.destructive,
+			Narrowing: s.narrowing, Labels: s.labels})
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func bind(clients *Clients, f opFunc) connector.Handler {
+// bind adds what every operation shares to its run: a destructive call must give one of its
+// narrowing params, and the call's SentinelOne client.
+func bind(clients *Clients, s spec) connector.Handler {
 	return connector.HandlerFunc(func(ctx context.Context, call *connector.Call) (any, error) {
+		if s.destructive {
+			if err := requireNarrowing(call.Args(), call.Operation, s.narrowing); err != nil {
+				return nil, err
+			}
+		}
 		client, err := clients.client(call)
 		if err != nil {
 			return nil, err
 		}
-		return f(ctx, call, client)
+		return s.run(ctx, call, client)
 	})
 }
 
+// labels returns the keys of a label map, for a spec's labels.
+func labels[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
 // agentFilterAction builds an operation that applies a SentinelOne agent action to the
 // agents its agent filter selects, through runAction's checks.
-func agentFilterAction(act, verb string, data func(connector.Params) map[string]any) opFunc {
+func agentFilterAction(act, verb string, data func(connector.Args) map[string]any) opFunc {
 	return func(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-		if err := requireNarrowing(call.Params, call.Operation, "agent", narrowingAgentParams); err != nil {
-			return nil, err
-		}
 		var body map[string]any
 		if data != nil {
-			body = data(call.Params)
+			body = data(call.Args())
 		}
-		o, err := runAction(ctx, call, client, newAgentSelection(call.Params), agentAction(ctx, client, act, verb, body))
+		o, err := runAction(ctx, call, client, newAgentSelection(call.Args()), agentAction(ctx, client, act, verb, body))
 		if err != nil {
 			return nil, err
 		}

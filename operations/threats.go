@@ -10,8 +10,12 @@ import (
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
 )
 
-// narrowingThreatParams are the params that narrow a threat selection.
-var narrowingThreatParams = []string{"threat_id", "contentHash", "threatName", "agent_id"}
+// threatFilterParams are the params of the threat filter; list_all_threats declares all
+// but threat_id.
+var threatFilterParams = []string{"threat_id", "agent_id", "contentHash", "threatName", "fromScan", "isHidden", "skip", "limit"}
+
+// threatFilterNarrowing are the params that narrow a threat selection.
+var threatFilterNarrowing = []string{"threat_id", "contentHash", "threatName", "agent_id"}
 
 // scanInitiators are the 2.1 initiatedBy values of threats found by a scan.
 var scanInitiators = []string{"full_disk_scan", "on_demand_scan"}
@@ -27,25 +31,26 @@ type threatSelection struct {
 	limit    int
 }
 
-func newThreatSelection(p connector.Params, version string) (*threatSelection, error) {
-	if v, ok := triState(p, "isHidden"); ok {
+func newThreatSelection(args connector.Args, version string) (*threatSelection, error) {
+	p := declaredOnly{args, threatFilterParams}
+	if v, ok := p.triState("isHidden"); ok {
 		return nil, &connector.ParamError{Param: "isHidden", Message: fmt.Sprintf(
 			"SentinelOne's threats API has no hidden-threat filter, so %q cannot be honoured; leave Is Hidden as Any", fmt.Sprint(v))}
 	}
-	sel := &threatSelection{given: idList(p, "threat_id")}
+	sel := &threatSelection{given: p.list("threat_id")}
 	f := &sel.filter
-	f.IDs, f.AgentIDs = sel.given, idList(p, "agent_id")
-	if h := strings.TrimSpace(p.String("contentHash")); h != "" {
+	f.IDs, f.AgentIDs = sel.given, p.list("agent_id")
+	if h := strings.TrimSpace(p.string("contentHash")); h != "" {
 		f.ContentHashes = []string{strings.ToLower(h)}
 	}
-	if name := strings.TrimSpace(p.String("threatName")); name != "" {
+	if name := strings.TrimSpace(p.string("threatName")); name != "" {
 		if version == sentinelone.APIVersion20 {
 			f.DisplayNameLike = name
 		} else {
 			f.DisplayName = name
 		}
 	}
-	if v, ok := triState(p, "fromScan"); ok {
+	if v, ok := p.triState("fromScan"); ok {
 		switch {
 		case version == sentinelone.APIVersion20:
 			sel.fromScan = &v
@@ -55,10 +60,10 @@ func newThreatSelection(p connector.Params, version string) (*threatSelection, e
 			f.InitiatedByNin = scanInitiators
 		}
 	}
-	if n, ok := p.Int("skip"); ok {
+	if n, ok := p.int("skip"); ok {
 		sel.skip = int(n)
 	}
-	if n, ok := p.Int("limit"); ok {
+	if n, ok := p.int("limit"); ok {
 		sel.limit = int(n)
 	}
 	return sel, nil
