@@ -31,8 +31,9 @@ type endpoint struct {
 }
 
 var agentActions = map[string]func(a *Agent, data actionData){
-	"disconnect": func(a *Agent, _ actionData) { a.NetworkStatus = "disconnected" },
-	"connect":    func(a *Agent, _ actionData) { a.NetworkStatus = "connected" },
+	// Disconnecting is SentinelOne's network quarantine.
+	"disconnect": func(a *Agent, _ actionData) { a.NetworkStatus, a.NetworkQuarantineEnabled = "disconnected", true },
+	"connect":    func(a *Agent, _ actionData) { a.NetworkStatus, a.NetworkQuarantineEnabled = "connected", false },
 	"decommission": func(a *Agent, _ actionData) {
 		a.IsDecommissioned = true
 		a.IsActive = false
@@ -45,8 +46,8 @@ var agentActions = map[string]func(a *Agent, data actionData){
 	"broadcast": func(a *Agent, d actionData) {
 		a.Messages = append(a.Messages[:len(a.Messages):len(a.Messages)], d.Message)
 	},
-	"initiate-scan": func(a *Agent, _ actionData) { a.ScanStatus = "started" },
-	"abort-scan":    func(a *Agent, _ actionData) { a.ScanStatus = "aborted" },
+	"initiate-scan": func(a *Agent, _ actionData) { a.startScan(time.Now()) },
+	"abort-scan":    func(a *Agent, _ actionData) { a.abortScan(time.Now()) },
 	"fetch-logs":    func(a *Agent, _ actionData) { a.LogsRequested++ },
 }
 
