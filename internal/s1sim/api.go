@@ -1,11 +1,9 @@
 package s1sim
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -112,6 +110,8 @@ func lookup(v string, segs []string) (endpoint, string, bool) {
 		return endpoint{method: http.MethodPost, write: true, h: (*Simulator).recommission}, segs[1], true
 	case segs[0] == "hashes" && segs[2] == "reputation":
 		return endpoint{method: http.MethodGet, h: (*Simulator).reputation}, segs[1], true
+	case segs[0] == "hashes" && segs[2] == "verdict" && v == v21:
+		return endpoint{method: http.MethodGet, h: (*Simulator).verdict}, segs[1], true
 	case segs[0] == "threats" && segs[1] == "mitigate":
 		if _, ok := threatMitigations[segs[2]]; ok {
 			return endpoint{method: http.MethodPost, write: true, h: (*Simulator).mitigate}, segs[2], true
@@ -478,22 +478,4 @@ func (s *Simulator) recommission(w http.ResponseWriter, _ *http.Request, c *call
 		return
 	}
 	writeData(w, map[string]bool{"success": true})
-}
-
-// --- hashes ---
-
-func (s *Simulator) reputation(w http.ResponseWriter, _ *http.Request, c *call) {
-	h := strings.ToLower(c.arg)
-	if _, err := hex.DecodeString(h); err != nil || len(h) != 40 {
-		writeValidation(w, validationf("hash must be a SHA1 (40 hexadecimal characters)"))
-		return
-	}
-	s.mu.RLock()
-	rank, ok := s.fleet.hashRank[h]
-	s.mu.RUnlock()
-	if !ok {
-		writeData(w, map[string]string{})
-		return
-	}
-	writeData(w, map[string]string{"rank": strconv.Itoa(rank)})
 }

@@ -38,7 +38,7 @@ type fleet struct {
 	agentIndex map[string]int
 	threats    []Threat // sorted by ID ascending
 	threatIdx  map[string]int
-	hashRank   map[string]int // lowercase sha1 -> rank
+	hashRank   map[string]int // lowercase sha1 or sha256 -> rank
 }
 
 // newFleet generates the deterministic fleet for seed.
@@ -114,6 +114,7 @@ func (f *fleet) makeThreats(rng *rand.Rand, n int) {
 		t := newThreat(rng, strconv.FormatUint(id, 10), &f.agents[ai], i < len(hit))
 		f.threatIdx[t.ID] = len(f.threats)
 		f.hashRank[t.SHA1] = t.Rank
+		f.hashRank[t.SHA256] = t.Rank
 		f.threats = append(f.threats, t)
 	}
 	f.recount(nil)

@@ -332,6 +332,7 @@ func renderV21(t *Threat, a *Agent) threatV21 {
 			DetectionEngines: []detectionEngine{{Key: d.engine.key, Title: d.engine.title}},
 			Storyline:        t.Storyline, CollectionID: d.collectionID, OriginatorProcess: nonEmpty(d.originator),
 			MaliciousProcessArguments: nonEmpty(d.cmdline), IsFileless: d.fileless, MacroModules: []any{},
+			BrowserType: nonEmpty(d.browser), ExternalTicketExists: d.ticket != "", ExternalTicketID: nonEmpty(d.ticket),
 			ProcessUser: processUser(a), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, IdentifiedAt: d.identifiedAt,
 		},
 		AgentRealtimeInfo: agentRealtimeInfo{

@@ -113,6 +113,7 @@ func renderV20(t *Threat, a *Agent) threatV20 {
 		AgentNetworkStatus: a.NetworkStatus, AgentMachineType: a.MachineType, AgentVersion: a.AgentVersion,
 		ThreatAgentVersion: a.AgentVersion,
 		SiteID:             a.SiteID, SiteName: a.SiteName, AccountID: a.AccountID, AccountName: a.AccountName,
+		BrowserType: nonEmpty(d.browser), ExternalTicketID: nonEmpty(d.ticket),
 		CertID: d.publisher, IsCertValid: d.verification == "SignedVerified", Publisher: d.publisher,
 		Classification: t.Classification, ClassificationSource: t.ClassificationSource,
 		ClassifierName: strings.ToUpper(d.engine.detectionType), CloudVerdict: d.cloudVerdict,

@@ -72,6 +72,8 @@ type threatDetail struct {
 	identifiedAt      string
 	indicators        []int // indices into indicatorCatalog
 	container, podKey string
+	browser           string // browser of a browser-borne threat, "" = null
+	ticket            string // external ticket id, "" = none
 }
 
 // engine is a detection engine by its key (v2.0 engines, detectionEngines
@@ -186,6 +188,12 @@ func newThreat(rng *rand.Rand, id string, a *Agent, active bool) Threat {
 	}
 	if d.extensionType == "Script" {
 		d.cmdline = "-ExecutionPolicy Bypass -File " + name
+	}
+	if ext == "JS" {
+		d.browser = pick(rng, []string{"Chrome", "Edge", "Firefox"})
+	}
+	if rng.IntN(10) == 0 {
+		d.ticket = fmt.Sprintf("INC%07d", rng.IntN(1e7))
 	}
 	if eng.source == "Cloud" {
 		d.cloudVerdict = "black"
