@@ -13,7 +13,7 @@ func (s *Simulator) listThreats(w http.ResponseWriter, r *http.Request, c *call)
 		writeErr(w, err)
 		return
 	}
-	preds, err := compileThreatFilter(queryFilter(q), c.v)
+	preds, err := compileThreatFilter(queryFilter(q), c.v, s.agentOf)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -41,7 +41,7 @@ func (s *Simulator) threatAction(w http.ResponseWriter, c *call, check func(acti
 	}
 	var preds []predicate[Threat]
 	if err == nil {
-		preds, err = compileThreatFilter(raw, c.v)
+		preds, err = compileThreatFilter(raw, c.v, s.agentOf)
 	}
 	if err != nil {
 		writeErr(w, err)
@@ -134,4 +134,12 @@ func (s *Simulator) analystVerdict(w http.ResponseWriter, _ *http.Request, c *ca
 	if ok {
 		writeData(w, map[string]any{"affected": n, "details": details})
 	}
+}
+
+// agentOf returns the agent with id, or nil; callers hold mu.
+func (s *Simulator) agentOf(id string) *Agent {
+	if i, ok := s.fleet.agentIndex[id]; ok {
+		return &s.fleet.agents[i]
+	}
+	return nil
 }
