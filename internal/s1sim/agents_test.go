@@ -182,7 +182,7 @@ func agentFilterCases(all []Agent) []filterCase {
 func TestAgentFilters(t *testing.T) {
 	e := newEnv(t, Options{Agents: 400})
 	all := e.sim.Agents()
-	tests := agentFilterCases(all)
+	tests := append(agentFilterCases(all), rangeAgentCases(t, all)...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := ids(filterAgents(all, tt.want), agentID)

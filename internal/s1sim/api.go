@@ -1,11 +1,9 @@
 package s1sim
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,8 +29,9 @@ type endpoint struct {
 }
 
 var agentActions = map[string]func(a *Agent, data actionData){
-	"disconnect": func(a *Agent, _ actionData) { a.NetworkStatus = "disconnected" },
-	"connect":    func(a *Agent, _ actionData) { a.NetworkStatus = "connected" },
+	// Disconnecting is SentinelOne's network quarantine.
+	"disconnect": func(a *Agent, _ actionData) { a.NetworkStatus, a.NetworkQuarantineEnabled = "disconnected", true },
+	"connect":    func(a *Agent, _ actionData) { a.NetworkStatus, a.NetworkQuarantineEnabled = "connected", false },
 	"decommission": func(a *Agent, _ actionData) {
 		a.IsDecommissioned = true
 		a.IsActive = false
@@ -45,8 +44,8 @@ var agentActions = map[string]func(a *Agent, data actionData){
 	"broadcast": func(a *Agent, d actionData) {
 		a.Messages = append(a.Messages[:len(a.Messages):len(a.Messages)], d.Message)
 	},
-	"initiate-scan": func(a *Agent, _ actionData) { a.ScanStatus = "started" },
-	"abort-scan":    func(a *Agent, _ actionData) { a.ScanStatus = "aborted" },
+	"initiate-scan": func(a *Agent, _ actionData) { a.startScan(time.Now()) },
+	"abort-scan":    func(a *Agent, _ actionData) { a.abortScan(time.Now()) },
 	"fetch-logs":    func(a *Agent, _ actionData) { a.LogsRequested++ },
 }
 
@@ -111,6 +110,8 @@ func lookup(v string, segs []string) (endpoint, string, bool) {
 		return endpoint{method: http.MethodPost, write: true, h: (*Simulator).recommission}, segs[1], true
 	case segs[0] == "hashes" && segs[2] == "reputation":
 		return endpoint{method: http.MethodGet, h: (*Simulator).reputation}, segs[1], true
+	case segs[0] == "hashes" && segs[2] == "verdict" && v == v21:
+		return endpoint{method: http.MethodGet, h: (*Simulator).verdict}, segs[1], true
 	case segs[0] == "threats" && segs[1] == "mitigate":
 		if _, ok := threatMitigations[segs[2]]; ok {
 			return endpoint{method: http.MethodPost, write: true, h: (*Simulator).mitigate}, segs[2], true
@@ -187,70 +188,6 @@ func writeErr(w http.ResponseWriter, err error) {
 		return
 	}
 	writeStatusError(w, http.StatusInternalServerError)
-}
-
-// --- users and system ---
-
-func (s *Simulator) login(w http.ResponseWriter, _ *http.Request, c *call) {
-	var in struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
-	}
-	if err := json.Unmarshal(c.body, &in); err != nil {
-		writeValidation(w, validationf("body must be a JSON object with username and password"))
-		return
-	}
-	for i := range accounts {
-		a := &accounts[i]
-		if in.Username != "" && strings.EqualFold(a.user, in.Username) && a.password == in.Password {
-			writeData(w, map[string]any{"token": s.newSession(a)})
-			return
-		}
-	}
-	writeStatusError(w, http.StatusUnauthorized)
-}
-
-func (s *Simulator) loginByAPIToken(w http.ResponseWriter, _ *http.Request, c *call) {
-	var in struct {
-		Data struct {
-			APIToken string `json:"apiToken"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(c.body, &in); err != nil {
-		writeValidation(w, validationf("body must be {\"data\":{\"apiToken\":...}}"))
-		return
-	}
-	for i := range accounts {
-		a := &accounts[i]
-		if in.Data.APIToken != "" && a.apiToken == in.Data.APIToken {
-			writeData(w, map[string]any{"token": s.newSession(a)})
-			return
-		}
-	}
-	writeStatusError(w, http.StatusUnauthorized)
-}
-
-func (s *Simulator) logout(w http.ResponseWriter, _ *http.Request, c *call) {
-	if c.tok != "" {
-		s.mu.Lock()
-		delete(s.sessions, c.tok)
-		s.mu.Unlock()
-	}
-	w.WriteHeader(http.StatusOK)
-}
-
-func (s *Simulator) systemInfo(w http.ResponseWriter, _ *http.Request, _ *call) {
-	writeData(w, map[string]string{
-		"version":            "23.4.2",
-		"build":              "23.4.2.71",
-		"release":            "23.4.2",
-		"patch":              "0",
-		"latestAgentVersion": agentVersions[0],
-	})
-}
-
-func (s *Simulator) systemStatus(w http.ResponseWriter, _ *http.Request, _ *call) {
-	writeData(w, map[string]string{"health": "ok"})
 }
 
 // --- agents ---
@@ -477,22 +414,4 @@ func (s *Simulator) recommission(w http.ResponseWriter, _ *http.Request, c *call
 		return
 	}
 	writeData(w, map[string]bool{"success": true})
-}
-
-// --- hashes ---
-
-func (s *Simulator) reputation(w http.ResponseWriter, _ *http.Request, c *call) {
-	h := strings.ToLower(c.arg)
-	if _, err := hex.DecodeString(h); err != nil || len(h) != 40 {
-		writeValidation(w, validationf("hash must be a SHA1 (40 hexadecimal characters)"))
-		return
-	}
-	s.mu.RLock()
-	rank, ok := s.fleet.hashRank[h]
-	s.mu.RUnlock()
-	if !ok {
-		writeData(w, map[string]string{})
-		return
-	}
-	writeData(w, map[string]string{"rank": strconv.Itoa(rank)})
 }

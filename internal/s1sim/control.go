@@ -1,9 +1,11 @@
 package s1sim
 
 import (
-	"encoding/json"
+	"bytes"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 )
 
 const controlPrefix = "/_sim/"
@@ -21,16 +23,26 @@ type requestJSON struct {
 // logged in the request log nor subject to faults.
 func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 	route := r.Method + " " + r.URL.Path
+	if !knownControl[route] {
+		writeError(w, http.StatusNotFound, codeNotFound, "Not Found", "no such control path")
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err == nil {
+		err = controlInput(route, r.URL.Query(), body)
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeValidation, "Validation Error", err.Error())
+		return
+	}
 	switch route {
 	case "GET /_sim/faults":
 		writeJSON(w, http.StatusOK, s.Faults())
 	case "PUT /_sim/faults":
 		var f Faults
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
-		if err == nil {
-			err = json.Unmarshal(body, &f)
-		}
-		if err != nil {
+		// Called directly: json.Unmarshal would check the syntax first and
+		// answer in its own words.
+		if err := f.UnmarshalJSON(body); err != nil {
 			writeError(w, http.StatusBadRequest, codeValidation, "Validation Error", err.Error())
 			return
 		}
@@ -52,7 +64,31 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 	case "POST /_sim/reset":
 		s.Reset()
 		w.WriteHeader(http.StatusNoContent)
-	default:
-		writeError(w, http.StatusNotFound, codeNotFound, "Not Found", "no such control path")
 	}
+}
+
+var knownControl = map[string]bool{
+	"GET /_sim/faults": true, "PUT /_sim/faults": true, "POST /_sim/expire-tokens": true,
+	"GET /_sim/requests": true, "DELETE /_sim/requests": true, "POST /_sim/reset": true,
+}
+
+// controlInput refuses what a control call does not take, so that a typo
+// never passes for a request that did something: no control call takes a
+// query parameter; only PUT /_sim/faults takes a body (a JSON object), the
+// others at most an empty body or {}.
+func controlInput(route string, q url.Values, body []byte) error {
+	for k := range q {
+		return fmt.Errorf("unknown query parameter %q", k)
+	}
+	if route == "PUT /_sim/faults" {
+		return nil // Faults.UnmarshalJSON checks every key and value
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	var none struct{}
+	if err := decodeStrict(body, &none); err != nil {
+		return fmt.Errorf("%s takes no body keys: %w", route, err)
+	}
+	return nil
 }

@@ -82,3 +82,53 @@ func TestRequestLog(t *testing.T) {
 		assert.NotContains(t, string(r.Body), AdminAPIToken)
 	}
 }
+
+// TestControlRefusesUnknownKeysAndBadValues: a refused control call names
+// the offending key and changes nothing.
+func TestControlRefusesUnknownKeysAndBadValues(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok := e.login(v21, AdminUser, AdminPassword)
+	before := Faults{Latency: time.Millisecond, RateLimitEvery: 3, ErrorStatus: 502}
+	e.sim.SetFaults(before)
+	// Two calls towards rateLimitEvery; a refused PUT must not restart the count.
+	require.Equal(t, http.StatusOK, e.get(infoPath, nil).status)
+	require.Equal(t, http.StatusOK, e.get(infoPath, nil).status)
+	tests := []struct {
+		name, method, path, body, wantInDetail string
+	}{
+		{"misspelled key", http.MethodPut, "/_sim/faults", `{"latncy":"1s"}`, `"latncy"`},
+		{"known and unknown keys", http.MethodPut, "/_sim/faults", `{"failNext":1,"dropnext":2}`, `"dropnext"`},
+		{"count as a string", http.MethodPut, "/_sim/faults", `{"failNext":"2"}`, "failNext"},
+		{"fractional count", http.MethodPut, "/_sim/faults", `{"rateLimitEvery":1.5}`, "rateLimitEvery"},
+		{"duration as a number", http.MethodPut, "/_sim/faults", `{"latency":250}`, "latency"},
+		{"duration without unit", http.MethodPut, "/_sim/faults", `{"retryAfter":"3"}`, "retryAfter"},
+		{"negative duration", http.MethodPut, "/_sim/faults", `{"tokenTTL":"-1s"}`, "tokenTTL"},
+		{"rate above one", http.MethodPut, "/_sim/faults", `{"dropRate":2}`, "dropRate"},
+		{"status not an error", http.MethodPut, "/_sim/faults", `{"errorStatus":302}`, "errorStatus"},
+		{"down not a bool", http.MethodPut, "/_sim/faults", `{"down":"yes"}`, "down"},
+		{"not an object", http.MethodPut, "/_sim/faults", `[1]`, "JSON object"},
+		{"empty body", http.MethodPut, "/_sim/faults", ``, "JSON object"},
+		{"trailing data", http.MethodPut, "/_sim/faults", `{} {}`, "one JSON object"},
+		{"query on faults", http.MethodPut, "/_sim/faults?latency=1s", `{}`, `"latency"`},
+		{"body key on reset", http.MethodPost, "/_sim/reset", `{"seed":2}`, `"seed"`},
+		{"query on reset", http.MethodPost, "/_sim/reset?seed=2", ``, `"seed"`},
+		{"body key on expire-tokens", http.MethodPost, "/_sim/expire-tokens", `{"all":true}`, `"all"`},
+		{"query on requests", http.MethodDelete, "/_sim/requests?keep=1", ``, `"keep"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do(tt.method, tt.path, tt.body, "-")
+			requireError(t, r, http.StatusBadRequest, 4000010)
+			var body errorBody
+			r.json(t, &body)
+			require.NotNil(t, body.Errors[0].Detail)
+			assert.Contains(t, *body.Errors[0].Detail, tt.wantInDetail)
+		})
+	}
+	assert.Equal(t, before, e.sim.Faults(), "refused calls change no fault")
+	requireError(t, e.get(infoPath, nil), http.StatusTooManyRequests, 4290010)
+	require.Equal(t, http.StatusOK, e.do(http.MethodGet, infoPath, nil, "Token "+tok).status, "sessions survive")
+	e.sim.SetFaults(Faults{})
+	requireError(t, e.do(http.MethodPost, "/_sim/reset", `{"seed":2}`, "-"), http.StatusBadRequest, 4000010)
+	assert.Equal(t, http.StatusNoContent, e.do(http.MethodPost, "/_sim/reset", `{}`, "-").status, "an empty object is no key")
+}

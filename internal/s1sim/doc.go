@@ -27,19 +27,81 @@
 // POST /users/logout ends the session of the token used. GET /system/info
 // needs a token; GET /system/status does not.
 //
+// Options.LoginInterval (off by default; ConsoleLoginInterval is the
+// documented 1 s) allows one call to either login endpoint per source
+// address per interval; a call sooner gets 429 {"errors":[{"code":4290010,…}]}
+// with Retry-After (the seconds left, rounded up) and does not restart the
+// interval. It is off by default because test suites log in many times a
+// second against one simulator.
+//
+// Credentials are checked before anything else: a request without valid
+// credentials gets 401 whatever is wrong with its query or body, a
+// read-only user gets 403 on a write whatever its body, and only then is
+// the request validated (400).
+//
+// # Objects
+//
+// Agents, threats (v2.1 nested and v2.0 flat), their threatInfo,
+// agentRealtimeInfo, agentDetectionInfo, mitigationStatus items,
+// containerInfo and kubernetesInfo, applications, processes, passphrases,
+// hash reputation and verdict and system info carry the keys that real
+// SentinelOne answers and the 2.1 schema carry, with the same JSON types
+// (null where a console sends null, e.g. osUsername off Windows or
+// containerInfo outside containers), and seeded values that agree with
+// each other. The key lists are kept, keys and JSON types only, in
+// testdata/shapes/<kind>.<source>.json, from these sources:
+//
+//   - xsoar: demisto/content, Packs/SentinelOne/Integrations/SentinelOne-V2/
+//     test_data/agents_raw_response.json, get_threats_2_1_raw_response.json
+//     and get_threats_2_0_raw_response.json (recorded v2.1 agent, v2.1 and
+//     v2.0 threats);
+//   - rapid7: rapid7/insightconnect-plugins, plugins/sentinelone/unit_test/
+//     responses/apps_by_agent_ids_success.json.resp (applications);
+//   - spec: Dirt-Diver/s1-api, the Swagger-generated 2.1 schemas in
+//     api/docs (AgentsSchemasAgentViewSchemaMany200Data.md,
+//     ThreatsSchemasThreatSchemaMany200*.md,
+//     AgentsSchemasAgent{Applications,Processes,Passphrase}SchemaMany200Data.md,
+//     HashesSchemasHash{Reputation,Verdict}Schema200Data.md,
+//     SystemSystemInfoSchema200Data.md).
+//
+// Where the sources disagree the simulator follows the schema and the
+// recorded type of the other source: firewallEnabled and isUpToDate are
+// booleans although XSOAR's agent has the string "True".
+//
+// An agent's activeThreats is the number of its threats that are active
+// (mitigation status not_mitigated and incident status not resolved);
+// infected is activeThreats > 0. Every threat action (mitigate,
+// mark-as-benign, analyst-verdict) recounts both for the agents it touched,
+// and a threat's agentRealtimeInfo always shows its agent as it is now.
+// Scan actions set the scan timestamps (scanStartedAt, scanAbortedAt,
+// fullDiskScanLastUpdatedAt); disconnect sets networkQuarantineEnabled and
+// connect clears it.
+//
 // # Agent filters
 //
 // GET /agents, GET /agents/count and GET /agents/passphrases accept, as
-// query parameters: ids, totalMemory__lt/__gt/__lte/__gte (MB),
-// coreCount__lt/__gt/__lte/__gte, isActive, infected, isDecommissioned,
-// isUninstalled, isPendingUninstall (each a csv list of booleans, any case),
-// computerName__like (case-insensitive substring), and the csv lists
-// agentVersions, osTypes, networkStatuses, groupIds, siteIds, accountIds and
-// scanStatuses. idsNin works only with Options.SupportIDsNin. Every other key
-// is ignored, as SentinelOne does. The `filter` object of
-// POST /agents/actions/{action} takes the same keys with JSON values: arrays
-// for lists, or a bare string, number or bool (a string may hold a csv list).
-// An empty value or empty list is treated as if the key were absent.
+// query parameters: ids; totalMemory (MB), coreCount, cpuCount and
+// activeThreats with __lt/__gt/__lte/__gte and __between ("2-8",
+// inclusive; totalMemory__between is in GB, as the 2.1 spec states);
+// agentVersion with the same operators on dotted versions
+// ("2.0.0.0-2.1.5.144"); createdAt, updatedAt, registeredAt,
+// lastActiveDate and lastSuccessfulScanDate with __lt/__gt/__lte/__gte
+// (ISO-8601) and __between (epoch milliseconds "from-to", inclusive; a null
+// date never matches); isActive, infected, isDecommissioned, isUninstalled,
+// isPendingUninstall and isUpToDate (each a csv list of booleans, any
+// case); computerName__like (case-insensitive substring); and the csv
+// lists agentVersions, osTypes, networkStatuses, machineTypes,
+// scanStatuses, domains (any case), installerTypes, operationalStates,
+// rangerStatuses, remoteProfilingStates, appsVulnerabilityStatuses,
+// consoleMigrationStatuses, groupIds, siteIds, accountIds,
+// userActionsNeeded, missingPermissions, locationIds and rangerVersions,
+// each also in its "not in" form with the suffix Nin (osTypesNin,
+// agentVersionsNin, …). idsNin works only with Options.SupportIDsNin. A
+// bad value is a 400 naming the key. Every other key is ignored, as
+// SentinelOne does. The `filter` object of POST /agents/actions/{action}
+// takes the same keys with JSON values: arrays for lists, or a bare
+// string, number or bool (a string may hold a csv list). An empty value or
+// empty list is treated as if the key were absent.
 //
 // Pagination: limit (default 10, 1..1000), skip (0..1000), cursor (opaque
 // base64 of "agent_id:<id>" or "threat_id:<id>", the last item returned),
@@ -67,12 +129,16 @@
 //
 // # Threats
 //
-// GET /threats filters: ids, contentHashes, agentIds, initiatedBy,
-// initiatedByNin (v2.1 snake_case or v2.0 camelCase values), mitigationStatuses
-// (not_mitigated, mitigated, marked_as_benign), analystVerdicts,
-// incidentStatuses, resolved, and a case-insensitive substring of the threat
-// name: displayName on v2.1, displayName__like on v2.0 (each version ignores
-// the other key). v2.1 objects are nested (threatInfo, agentRealtimeInfo,
+// GET /threats filters: ids, contentHashes, agentIds, initiatedBy (v2.1
+// snake_case or v2.0 camelCase values), mitigationStatuses (not_mitigated,
+// mitigated, marked_as_benign), analystVerdicts, incidentStatuses,
+// confidenceLevels, classifications, classificationSources, engines and
+// detectionEngines (engine keys), and the agent's osTypes, osNames,
+// agentMachineTypes, agentVersions, siteIds, groupIds and accountIds, each
+// also with the suffix Nin; createdAt and updatedAt with
+// __lt/__gt/__lte/__gte (ISO-8601); resolved; and a case-insensitive
+// substring of the threat name: displayName on v2.1, displayName__like on
+// v2.0 (each version ignores the other key). v2.1 objects are nested (threatInfo, agentRealtimeInfo,
 // agentDetectionInfo, mitigationStatus[]), v2.0 objects flat (fileContentHash,
 // mitigationReport, markedAsBenign, fromScan, camelCase initiatedBy…); both
 // render the same Threat. POST /threats/mitigate/{kill|quarantine|remediate|
@@ -91,6 +157,9 @@
 // GET /agents/processes?ids= is always [] on v2.1 (obsolete) and lists
 // processes on v2.0. GET /hashes/{sha1}/reputation answers {"rank":"N"} for
 // a known threat hash, {} for an unknown one and 400 for a malformed hash.
+// GET /web/api/v2.1/hashes/{sha1 or sha256}/verdict answers
+// {"verdict":"malicious"} for a rank of 5 to 10, "non-malicious" for 1 to
+// 4 and "unknown" for a hash the console has not seen.
 //
 // # Faults
 //
@@ -111,11 +180,18 @@
 // Outside the API prefix, neither logged nor faulted:
 //
 //	GET    /_sim/faults          current Faults as JSON, durations as "250ms"
-//	PUT    /_sim/faults          replace Faults (absent fields are zero)
+//	PUT    /_sim/faults          replace Faults (absent keys are zero)
 //	POST   /_sim/expire-tokens   invalidate every session token
 //	GET    /_sim/requests        the request log as JSON
 //	DELETE /_sim/requests        empty the request log
 //	POST   /_sim/reset           fresh fleet from the same seed
+//
+// The control endpoint refuses, with a 400 naming the key and without
+// changing anything: a PUT /_sim/faults key that is not exactly a fault
+// name ("latncy", "FailNext"), a value of the wrong type or out of range
+// (a negative duration, a rate outside 0..1, a status outside 400..599), a
+// body that is not one JSON object; any query parameter; and any body key
+// on the calls that take none (an empty body or {} is fine).
 //
 // # Request log
 //
@@ -132,12 +208,18 @@
 // values; whether displayName is a substring match; idsNin support (off by
 // default); that an empty action filter acts on everything; that an empty
 // list value is ignored; the session-token TTL; that recommission exists
-// (1.x only); that mitigation leaves an agent's infected flag and
-// activeThreats unchanged; that broadcast reaches Linux agents too; that
-// decommissioned agents are listed unless filtered out. Login rate limits
-// are not simulated.
+// (1.x only); that broadcast reaches Linux agents too; that
+// decommissioned agents are listed unless filtered out; which threats are
+// active (not mitigated and not resolved); that the login limit counts
+// /users/login/by-api-token too and refused calls do not count; that
+// range bounds may come high to low; that totalMemory__between is in GB;
+// that agentDecommissionedAt is true for a decommissioned agent and null
+// otherwise (as recorded); that the hash verdict exists on v2.1 only and
+// answers "unknown" for an unseen hash; that createdAt__between and the
+// other __between filters apply to agents only (the 2.1 threat spec lists
+// none).
 //
-// Slices inside returned Agent and Threat values (Messages,
-// NetworkInterfaces, Actions) are shared with the simulator; do not modify
-// them.
+// Slices, maps and pointers inside returned Agent and Threat values
+// (Messages, NetworkInterfaces, Actions, CloudProviders, the nullable
+// fields) are shared with the simulator; do not modify what they point to.
 package s1sim

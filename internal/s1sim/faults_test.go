@@ -139,6 +139,9 @@ func TestFaultsJSON(t *testing.T) {
 		{"rate above one", `{"errorRate":1.5}`, Faults{}, true},
 		{"negative count", `{"failNext":-1}`, Faults{}, true},
 		{"status not an error", `{"failStatus":200}`, Faults{}, true},
+		{"unknown key", `{"latncy":"1s"}`, Faults{}, true},
+		{"key in another case", `{"FailNext":1}`, Faults{}, true},
+		{"count as a string", `{"failNext":"1"}`, Faults{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

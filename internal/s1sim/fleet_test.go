@@ -23,7 +23,7 @@ func TestFleetDeterministic(t *testing.T) {
 }
 
 func TestFleetRealistic(t *testing.T) {
-	sim := New(Options{Agents: 3000, Threats: 300})
+	sim := New(Options{Agents: 3000, Threats: 900})
 	agents := sim.Agents()
 	require.Len(t, agents, 3000)
 	idRe := regexp.MustCompile(`^[1-9][0-9]{18}$`)

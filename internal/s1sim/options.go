@@ -1,8 +1,14 @@
 package s1sim
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"reflect"
+	"sort"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -35,6 +41,11 @@ const (
 	DefaultTokenTTL = time.Hour
 )
 
+// ConsoleLoginInterval is SentinelOne's documented login rate limit: one
+// call per second per source address. Set Options.LoginInterval to it to
+// simulate the limit.
+const ConsoleLoginInterval = time.Second
+
 // Options configures a Simulator.
 type Options struct {
 	// Agents is the fleet size; DefaultAgents when 0.
@@ -50,6 +61,12 @@ type Options struct {
 	// SupportIDsNin makes the `idsNin` agent filter work. When false (the
 	// default) the key is ignored like any unknown key.
 	SupportIDsNin bool
+	// LoginInterval is the least time between two login calls
+	// (POST /users/login and /users/login/by-api-token) from one source
+	// address; a call sooner gets 429 with Retry-After. SentinelOne
+	// documents ConsoleLoginInterval. 0, the default, sets no limit, because
+	// tests log in many times a second against one simulator.
+	LoginInterval time.Duration
 	// Faults are the fault knobs in force at start.
 	Faults Faults
 	// Logger receives one debug line per API request; optional.
@@ -123,10 +140,12 @@ func (f Faults) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes the form written by MarshalJSON. Absent fields are
-// zero; durations must be Go duration strings. The result is validated.
+// zero; durations must be Go duration strings. Unknown keys, values of the
+// wrong type and out-of-range values are errors naming the key; f is left
+// unchanged on error.
 func (f *Faults) UnmarshalJSON(b []byte) error {
 	var j faultsJSON
-	if err := json.Unmarshal(b, &j); err != nil {
+	if err := decodeStrict(b, &j); err != nil {
 		return err
 	}
 	var out Faults
@@ -144,7 +163,7 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 		}
 		v, err := time.ParseDuration(d.give)
 		if err != nil {
-			return fmt.Errorf("%s: %w", d.name, err)
+			return fmt.Errorf("%s: %q is not a duration such as \"250ms\"", d.name, d.give)
 		}
 		*d.dst = v
 	}
@@ -163,21 +182,108 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Validate reports the first out-of-range knob.
-func (f Faults) Validate() error {
+// decodeStrict decodes one JSON object into the struct v, refusing keys
+// that are not exactly one of v's JSON names (encoding/json alone would
+// take "FAILNEXT" for "failNext"), values of the wrong type and trailing
+// data; errors name the key.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var obj map[string]json.RawMessage
+	err := dec.Decode(&obj)
 	switch {
-	case f.Latency < 0, f.RetryAfter < 0, f.TokenTTL < 0:
-		return fmt.Errorf("faults: durations must not be negative")
-	case f.RateLimitEvery < 0, f.FailNext < 0, f.DropNext < 0:
-		return fmt.Errorf("faults: counts must not be negative")
-	case f.ErrorRate < 0 || f.ErrorRate > 1:
-		return fmt.Errorf("faults: errorRate must be within 0..1")
-	case f.DropRate < 0 || f.DropRate > 1:
-		return fmt.Errorf("faults: dropRate must be within 0..1")
-	case f.ErrorStatus != 0 && (f.ErrorStatus < 400 || f.ErrorStatus > 599):
-		return fmt.Errorf("faults: errorStatus must be within 400..599")
-	case f.FailStatus != 0 && (f.FailStatus < 400 || f.FailStatus > 599):
-		return fmt.Errorf("faults: failStatus must be within 400..599")
+	case errors.Is(err, io.EOF):
+		return errors.New("body must be a JSON object")
+	case err != nil:
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return errors.New("body must be a JSON object")
+		}
+		return fmt.Errorf("body is not valid JSON: %w", err)
+	case obj == nil:
+		return errors.New("body must be a JSON object")
+	case dec.More():
+		return errors.New("body must be one JSON object")
+	}
+	known := jsonNames(reflect.TypeOf(v).Elem())
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !known[k] {
+			return fmt.Errorf("unknown key %q", k)
+		}
+	}
+	var typeErr *json.UnmarshalTypeError
+	if err := json.Unmarshal(b, v); errors.As(err, &typeErr) {
+		return fmt.Errorf("%s: want %s, got a JSON %s", typeErr.Field, jsonKind(typeErr.Type.Kind()), typeErr.Value)
+	} else if err != nil {
+		return fmt.Errorf("body is not valid JSON: %w", err)
+	}
+	return nil
+}
+
+// jsonNames returns the JSON keys of struct type t.
+func jsonNames(t reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out[name] = true
+		}
+	}
+	return out
+}
+
+// jsonKind names the JSON value a Go kind takes.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Int, reflect.Int64:
+		return "an integer"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	}
+	return k.String()
+}
+
+// Validate reports the first out-of-range knob, by its JSON key.
+func (f Faults) Validate() error {
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"latency", f.Latency}, {"retryAfter", f.RetryAfter}, {"tokenTTL", f.TokenTTL}} {
+		if d.v < 0 {
+			return fmt.Errorf("%s: must not be negative", d.key)
+		}
+	}
+	for _, c := range []struct {
+		key string
+		v   int
+	}{{"rateLimitEvery", f.RateLimitEvery}, {"failNext", f.FailNext}, {"dropNext", f.DropNext}} {
+		if c.v < 0 {
+			return fmt.Errorf("%s: must not be negative", c.key)
+		}
+	}
+	for _, r := range []struct {
+		key string
+		v   float64
+	}{{"errorRate", f.ErrorRate}, {"dropRate", f.DropRate}} {
+		if r.v < 0 || r.v > 1 {
+			return fmt.Errorf("%s: must be within 0..1", r.key)
+		}
+	}
+	for _, st := range []struct {
+		key string
+		v   int
+	}{{"errorStatus", f.ErrorStatus}, {"failStatus", f.FailStatus}} {
+		if st.v != 0 && (st.v < 400 || st.v > 599) {
+			return fmt.Errorf("%s: must be an HTTP error status, 400..599", st.key)
+		}
 	}
 	return nil
 }

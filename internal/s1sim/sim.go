@@ -64,6 +64,9 @@ type Simulator struct {
 	faultRNG *mrand.Rand
 	sessions map[string]session
 	requests []Request
+	logins   map[string]time.Time // source address -> last accepted login
+	// clock is time.Now; tests replace it to step through rate-limit windows.
+	clock func() time.Time
 }
 
 var _ http.Handler = (*Simulator)(nil)
@@ -93,6 +96,8 @@ func New(opts Options) *Simulator {
 		faults:   opts.Faults,
 		faultRNG: mrand.New(mrand.NewPCG(uint64(opts.Seed), 0xfa017)),
 		sessions: make(map[string]session),
+		logins:   make(map[string]time.Time),
+		clock:    time.Now,
 	}
 }
 

@@ -6,240 +6,6 @@ import (
 	"time"
 )
 
-// threatV21 is the nested threat object of API v2.1.
-type threatV21 struct {
-	ID                 string             `json:"id"`
-	ThreatInfo         threatInfo         `json:"threatInfo"`
-	AgentRealtimeInfo  agentRealtimeInfo  `json:"agentRealtimeInfo"`
-	AgentDetectionInfo agentDetectionInfo `json:"agentDetectionInfo"`
-	MitigationStatus   []mitigationReport `json:"mitigationStatus"`
-	Indicators         []any              `json:"indicators"`
-	WhiteningOptions   []string           `json:"whiteningOptions"`
-}
-
-type threatInfo struct {
-	ThreatID              string   `json:"threatId"`
-	ThreatName            string   `json:"threatName"`
-	SHA1                  string   `json:"sha1"`
-	SHA256                string   `json:"sha256"`
-	MD5                   string   `json:"md5"`
-	FilePath              string   `json:"filePath"`
-	Classification        string   `json:"classification"`
-	ClassificationSource  string   `json:"classificationSource"`
-	ConfidenceLevel       string   `json:"confidenceLevel"`
-	MitigationStatus      string   `json:"mitigationStatus"`
-	IncidentStatus        string   `json:"incidentStatus"`
-	AnalystVerdict        string   `json:"analystVerdict"`
-	InitiatedBy           string   `json:"initiatedBy"`
-	DetectionType         string   `json:"detectionType"`
-	DetectionEngines      []string `json:"detectionEngines"`
-	ProcessUser           string   `json:"processUser"`
-	PendingActions        bool     `json:"pendingActions"`
-	RebootRequired        bool     `json:"rebootRequired"`
-	AutomaticallyResolved bool     `json:"automaticallyResolved"`
-	CreatedAt             string   `json:"createdAt"`
-	UpdatedAt             string   `json:"updatedAt"`
-	IdentifiedAt          string   `json:"identifiedAt"`
-}
-
-type agentRealtimeInfo struct {
-	AgentID               string             `json:"agentId"`
-	AgentComputerName     string             `json:"agentComputerName"`
-	AgentUUID             string             `json:"agentUuid"`
-	AgentDomain           string             `json:"agentDomain"`
-	AgentMachineType      string             `json:"agentMachineType"`
-	AgentOSType           string             `json:"agentOsType"`
-	AgentOSName           string             `json:"agentOsName"`
-	AgentVersion          string             `json:"agentVersion"`
-	AgentNetworkStatus    string             `json:"agentNetworkStatus"`
-	AgentIsActive         bool               `json:"agentIsActive"`
-	AgentIsDecommissioned bool               `json:"agentIsDecommissioned"`
-	AgentInfected         bool               `json:"agentInfected"`
-	ActiveThreats         int                `json:"activeThreats"`
-	ScanStatus            string             `json:"scanStatus"`
-	SiteID                string             `json:"siteId"`
-	SiteName              string             `json:"siteName"`
-	GroupID               string             `json:"groupId"`
-	GroupName             string             `json:"groupName"`
-	AccountID             string             `json:"accountId"`
-	AccountName           string             `json:"accountName"`
-	NetworkInterfaces     []NetworkInterface `json:"networkInterfaces"`
-}
-
-type agentDetectionInfo struct {
-	AgentUUID                 string `json:"agentUuid"`
-	AgentVersion              string `json:"agentVersion"`
-	AgentOSName               string `json:"agentOsName"`
-	AgentIPV4                 string `json:"agentIpV4"`
-	AgentIPV6                 string `json:"agentIpV6"`
-	ExternalIP                string `json:"externalIp"`
-	AgentDomain               string `json:"agentDomain"`
-	AgentLastLoggedInUserName string `json:"agentLastLoggedInUserName"`
-	SiteID                    string `json:"siteId"`
-	SiteName                  string `json:"siteName"`
-	GroupID                   string `json:"groupId"`
-	GroupName                 string `json:"groupName"`
-	AccountID                 string `json:"accountId"`
-	AgentMitigationMode       string `json:"agentMitigationMode"`
-	AgentRegisteredAt         string `json:"agentRegisteredAt"`
-}
-
-type mitigationReport struct {
-	Action              string `json:"action"`
-	Status              string `json:"status"`
-	MitigationStartedAt string `json:"mitigationStartedAt"`
-	MitigationEndedAt   string `json:"mitigationEndedAt"`
-	LastUpdate          string `json:"lastUpdate"`
-}
-
-// threatV20 is the flat threat object of API v2.0.
-type threatV20 struct {
-	ID                    string                  `json:"id"`
-	AgentID               string                  `json:"agentId"`
-	AgentComputerName     string                  `json:"agentComputerName"`
-	AgentOSType           string                  `json:"agentOsType"`
-	AgentIP               string                  `json:"agentIp"`
-	AgentDomain           string                  `json:"agentDomain"`
-	AgentIsActive         bool                    `json:"agentIsActive"`
-	AgentIsDecommissioned bool                    `json:"agentIsDecommissioned"`
-	AgentInfected         bool                    `json:"agentInfected"`
-	AgentNetworkStatus    string                  `json:"agentNetworkStatus"`
-	AgentMachineType      string                  `json:"agentMachineType"`
-	AgentVersion          string                  `json:"agentVersion"`
-	SiteID                string                  `json:"siteId"`
-	SiteName              string                  `json:"siteName"`
-	AccountID             string                  `json:"accountId"`
-	AccountName           string                  `json:"accountName"`
-	Classification        string                  `json:"classification"`
-	ClassificationSource  string                  `json:"classificationSource"`
-	ClassifierName        string                  `json:"classifierName"`
-	Engines               []string                `json:"engines"`
-	Rank                  int                     `json:"rank"`
-	FileContentHash       string                  `json:"fileContentHash"`
-	FileSHA256            string                  `json:"fileSha256"`
-	FileDisplayName       string                  `json:"fileDisplayName"`
-	FilePath              string                  `json:"filePath"`
-	MitigationStatus      string                  `json:"mitigationStatus"`
-	MitigationMode        string                  `json:"mitigationMode"`
-	MitigationReport      map[string]reportStatus `json:"mitigationReport"`
-	MarkedAsBenign        bool                    `json:"markedAsBenign"`
-	InQuarantine          bool                    `json:"inQuarantine"`
-	Resolved              bool                    `json:"resolved"`
-	FromCloud             bool                    `json:"fromCloud"`
-	FromScan              bool                    `json:"fromScan"`
-	InitiatedBy           string                  `json:"initiatedBy"`
-	ThreatName            string                  `json:"threatName"`
-	Username              string                  `json:"username"`
-	Description           string                  `json:"description"`
-	CreatedAt             string                  `json:"createdAt"`
-	CreatedDate           string                  `json:"createdDate"`
-	UpdatedAt             string                  `json:"updatedAt"`
-	WhiteningOptions      []string                `json:"whiteningOptions"`
-}
-
-type reportStatus struct {
-	Status *string `json:"status"`
-}
-
-// appliedActions lists the mitigations to report: those applied through the
-// API, or a kill (and quarantine) for a threat seeded as mitigated.
-func appliedActions(t *Threat) []string {
-	if len(t.Actions) > 0 || t.MitigationStatus != "mitigated" {
-		return t.Actions
-	}
-	if t.InQuarantine {
-		return []string{"kill", "quarantine"}
-	}
-	return []string{"kill"}
-}
-
-func reports(t *Threat) []mitigationReport {
-	out := []mitigationReport{}
-	for _, a := range appliedActions(t) {
-		out = append(out, mitigationReport{
-			Action:              threatMitigations[a].report,
-			Status:              "success",
-			MitigationStartedAt: t.UpdatedAt,
-			MitigationEndedAt:   t.UpdatedAt,
-			LastUpdate:          t.UpdatedAt,
-		})
-	}
-	return out
-}
-
-func firstOr(s []string, d string) string {
-	if len(s) > 0 {
-		return s[0]
-	}
-	return d
-}
-
-// renderThreat renders t for version v; a is its agent (zero if gone).
-func renderThreat(v string, t *Threat, a *Agent) any {
-	var ipv4, ipv6 string
-	if len(a.NetworkInterfaces) > 0 {
-		ipv4 = firstOr(a.NetworkInterfaces[0].Inet, "")
-		ipv6 = firstOr(a.NetworkInterfaces[0].Inet6, "")
-	}
-	if v == v20 {
-		rep := map[string]reportStatus{}
-		for _, name := range []string{"kill", "quarantine", "remediate", "rollback", "unquarantine", "network_quarantine"} {
-			rep[name] = reportStatus{}
-		}
-		ok := "success"
-		for _, act := range appliedActions(t) {
-			rep[threatMitigations[act].report] = reportStatus{Status: &ok}
-		}
-		return threatV20{
-			ID: t.ID, AgentID: t.AgentID, AgentComputerName: a.ComputerName, AgentOSType: a.OSType,
-			AgentIP: ipv4, AgentDomain: a.Domain, AgentIsActive: a.IsActive,
-			AgentIsDecommissioned: a.IsDecommissioned, AgentInfected: a.Infected,
-			AgentNetworkStatus: a.NetworkStatus, AgentMachineType: a.MachineType, AgentVersion: a.AgentVersion,
-			SiteID: a.SiteID, SiteName: a.SiteName, AccountID: a.AccountID, AccountName: a.AccountName,
-			Classification: t.Classification, ClassificationSource: t.ClassificationSource,
-			ClassifierName: "MANUAL", Engines: []string{"SentinelOne Cloud"}, Rank: t.Rank,
-			FileContentHash: t.SHA1, FileSHA256: t.SHA256, FileDisplayName: t.Name, FilePath: t.FilePath,
-			MitigationStatus: t.MitigationStatus, MitigationMode: a.MitigationMode, MitigationReport: rep,
-			MarkedAsBenign: t.MarkedAsBenign, InQuarantine: t.InQuarantine, Resolved: t.Resolved,
-			FromCloud: t.ClassificationSource == "Cloud", FromScan: t.FromScan,
-			InitiatedBy: camelInitiator(t.InitiatedBy), ThreatName: t.Name, Username: a.LastLoggedInUserName,
-			CreatedAt: t.CreatedAt, CreatedDate: t.CreatedAt, UpdatedAt: t.UpdatedAt,
-			WhiteningOptions: []string{"hash", "path"},
-		}
-	}
-	return threatV21{
-		ID: t.ID,
-		ThreatInfo: threatInfo{
-			ThreatID: t.ID, ThreatName: t.Name, SHA1: t.SHA1, SHA256: t.SHA256, MD5: t.MD5,
-			FilePath: t.FilePath, Classification: t.Classification, ClassificationSource: t.ClassificationSource,
-			ConfidenceLevel: t.ConfidenceLevel, MitigationStatus: t.MitigationStatus,
-			IncidentStatus: t.IncidentStatus, AnalystVerdict: t.AnalystVerdict, InitiatedBy: t.InitiatedBy,
-			DetectionType: "static", DetectionEngines: []string{"sentinelone_cloud"},
-			ProcessUser: a.LastLoggedInUserName, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
-			IdentifiedAt: t.CreatedAt,
-		},
-		AgentRealtimeInfo: agentRealtimeInfo{
-			AgentID: t.AgentID, AgentComputerName: a.ComputerName, AgentUUID: a.UUID, AgentDomain: a.Domain,
-			AgentMachineType: a.MachineType, AgentOSType: a.OSType, AgentOSName: a.OSName,
-			AgentVersion: a.AgentVersion, AgentNetworkStatus: a.NetworkStatus, AgentIsActive: a.IsActive,
-			AgentIsDecommissioned: a.IsDecommissioned, AgentInfected: a.Infected,
-			ActiveThreats: a.ActiveThreats, ScanStatus: a.ScanStatus, SiteID: a.SiteID, SiteName: a.SiteName,
-			GroupID: a.GroupID, GroupName: a.GroupName, AccountID: a.AccountID, AccountName: a.AccountName,
-			NetworkInterfaces: a.NetworkInterfaces,
-		},
-		AgentDetectionInfo: agentDetectionInfo{
-			AgentUUID: a.UUID, AgentVersion: a.AgentVersion, AgentOSName: a.OSName, AgentIPV4: ipv4,
-			AgentIPV6: ipv6, ExternalIP: a.ExternalIP, AgentDomain: a.Domain,
-			AgentLastLoggedInUserName: a.LastLoggedInUserName, SiteID: a.SiteID, SiteName: a.SiteName,
-			GroupID: a.GroupID, GroupName: a.GroupName, AccountID: a.AccountID,
-			AgentMitigationMode: a.MitigationMode, AgentRegisteredAt: a.RegisteredAt,
-		},
-		MitigationStatus: reports(t),
-		Indicators:       []any{},
-		WhiteningOptions: []string{"hash", "path"},
-	}
-}
-
 func (s *Simulator) listThreats(w http.ResponseWriter, r *http.Request, c *call) {
 	q := r.URL.Query()
 	p, err := parsePage(q, threatCursor)
@@ -247,7 +13,7 @@ func (s *Simulator) listThreats(w http.ResponseWriter, r *http.Request, c *call)
 		writeErr(w, err)
 		return
 	}
-	preds, err := compileThreatFilter(queryFilter(q), c.v)
+	preds, err := compileThreatFilter(queryFilter(q), c.v, s.agentOf)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -275,7 +41,7 @@ func (s *Simulator) threatAction(w http.ResponseWriter, c *call, check func(acti
 	}
 	var preds []predicate[Threat]
 	if err == nil {
-		preds, err = compileThreatFilter(raw, c.v)
+		preds, err = compileThreatFilter(raw, c.v, s.agentOf)
 	}
 	if err != nil {
 		writeErr(w, err)
@@ -285,14 +51,18 @@ func (s *Simulator) threatAction(w http.ResponseWriter, c *call, check func(acti
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
+	touched := map[string]bool{}
 	for i := range s.fleet.threats {
 		t := &s.fleet.threats[i]
 		if match(preds, t) {
-			fn(t, data)
 			t.UpdatedAt = now
+			fn(t, data)
+			touched[t.AgentID] = true
 			n++
 		}
 	}
+	// A changed threat state changes its agent's activeThreats and infected.
+	s.fleet.recount(touched)
 	return n, true
 }
 
@@ -311,7 +81,7 @@ func (s *Simulator) mitigate(w http.ResponseWriter, _ *http.Request, c *call) {
 		details = append(details, map[string]any{
 			"threatId": t.ID,
 			"skipped":  []any{},
-			"reports":  []mitigationReport{{Action: m.report, Status: "success", MitigationStartedAt: t.UpdatedAt, MitigationEndedAt: t.UpdatedAt, LastUpdate: t.UpdatedAt}},
+			"reports":  []mitigationReport{report(t, len(t.Actions)-1, c.arg)},
 		})
 	})
 	if !ok {
@@ -364,4 +134,12 @@ func (s *Simulator) analystVerdict(w http.ResponseWriter, _ *http.Request, c *ca
 	if ok {
 		writeData(w, map[string]any{"affected": n, "details": details})
 	}
+}
+
+// agentOf returns the agent with id, or nil; callers hold mu.
+func (s *Simulator) agentOf(id string) *Agent {
+	if i, ok := s.fleet.agentIndex[id]; ok {
+		return &s.fleet.agents[i]
+	}
+	return nil
 }
