@@ -46,8 +46,10 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if header != "" {
 			msg = "authentication failed: the bearer token is not valid"
 		}
-		// Connection: close tells net/http not to drain the unread body for keep-alive: an
-		// unauthenticated caller never gets the server to read a large body.
+		// An unauthenticated caller never gets the server to read its body: Connection:
+		// close stops net/http draining it for keep-alive, and the read deadline stops the
+		// bounded drain it still does for a chunked body.
+		_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Now())
 		return &httpError{status: http.StatusUnauthorized, message: msg,
 			header: http.Header{echo.HeaderWWWAuthenticate: {`Bearer realm="sentinelone-connector"`}, echo.HeaderConnection: {"close"}}}
 	}
