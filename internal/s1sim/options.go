@@ -50,6 +50,10 @@ type Options struct {
 	// SupportIDsNin makes the `idsNin` agent filter work. When false (the
 	// default) the key is ignored like any unknown key.
 	SupportIDsNin bool
+	// LogoutDelay holds every POST /users/logout this long before it is
+	// answered (or until the caller gives up), like a console slow to end
+	// sessions.
+	LogoutDelay time.Duration
 	// Faults are the fault knobs in force at start.
 	Faults Faults
 	// Logger receives one debug line per API request; optional.
