@@ -145,7 +145,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.Connector, err = connector.New(m, reg, opts.Configs,
 		connector.WithLogger(opts.Logger), connector.WithHealthChecker(a.Clients),
-		connector.WithExecuteTimeout(opts.ExecuteTimeout))
+		connector.WithExecuteTimeout(opts.ExecuteTimeout),
+		connector.WithRequestCounter(sentinelone.WithRequestCounter), connector.WithErrorClass(sentinelone.Class))
 	if err != nil {
 		a.Close()
 		return nil, err

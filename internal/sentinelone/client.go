@@ -431,6 +431,7 @@ func (c *Client) attempt(ctx context.Context, req *request, body []byte, authz s
 	}
 
 	start := time.Now()
+	countRequest(ctx)
 	resp, err := c.httpClient.Do(hr)
 	if err != nil {
 		c.observe(req, 0, start)

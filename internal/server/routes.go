@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
@@ -137,17 +138,21 @@ func decodeExecute(body map[string]json.RawMessage) (*executeBody, error) {
 
 func (s *Server) execute(c echo.Context) error {
 	c.Set("execute", true)
+	start := time.Now()
 	body, err := s.readJSON(c)
 	if err != nil {
+		s.conn.AuditRefused(c.Request().Context(), "", "invalid", err, start)
 		return err
 	}
 	b, err := decodeExecute(body)
 	if err != nil {
+		s.conn.AuditRefused(c.Request().Context(), "", "invalid", err, start)
 		return err
 	}
 	c.Set("operation", b.Operation)
 	release, err := s.takeSlot()
 	if err != nil {
+		s.conn.AuditRefused(c.Request().Context(), b.Operation, "busy", err, start)
 		return err
 	}
 	defer release() // streams are written below, so the slot covers them too
