@@ -220,6 +220,14 @@ func (c *Connector) CheckHealth(ctx context.Context, ref string) Health {
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("health check did not finish within %s: %w", c.healthTimeout, err)
 		}
+		fields := []zap.Field{zap.String("config_name", clipText(cfg.Name, 128)), zap.String("config_id", cfg.ID),
+			zap.String("error", clipText(err.Error(), 512))}
+		if c.errorClass != nil {
+			if class := c.errorClass(err); class != "" {
+				fields = append(fields, zap.String("class", class))
+			}
+		}
+		LoggerFrom(ctx, c.logger).Warn("health check failed", fields...)
 		return Health{Status: StatusDisconnected, Message: err.Error(), ConfigID: cfg.ID}
 	}
 	return Health{Status: StatusAvailable, Message: "Connector is available", ConfigID: cfg.ID}

@@ -168,6 +168,16 @@ func TestAuditFailures(t *testing.T) {
 			assert.NotContains(t, f["error"], "Not-The-Password-1")
 		})
 	}
+	t.Run("health check", func(t *testing.T) {
+		logs.TakeAll()
+		h := health(t, ts.URL+"/api/integration/connectors/healthcheck/sentinelone/1.0.0/?config=wrong-password")
+		assert.Equal(t, "Disconnected", h.Status)
+		lines := logs.FilterMessage("health check failed").All()
+		require.Len(t, lines, 1)
+		assert.Equal(t, zapcore.WarnLevel, lines[0].Level)
+		assert.Equal(t, "credentials", lines[0].ContextMap()["class"])
+		assert.Equal(t, "wrong-password", lines[0].ContextMap()["config_name"])
+	})
 }
 
 // TestAuditTargets: a call that resolved targets lists them up to the bound, then gives
