@@ -131,35 +131,42 @@ func TestMetricLabelsAreManifestOperations(t *testing.T) {
 }
 
 // TestUnauthenticatedRequestsStayCheap: without the token the server answers 401 at once,
-// without reading the body (announced or chunked) and closing the connection, and what it
-// logs stays short however long the path.
+// without reading the body (announced or chunked) and closing the connection; /healthz,
+// open to all, reads none either; and what the server logs stays short however long the
+// path and headers.
 func TestUnauthenticatedRequestsStayCheap(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	a, ts := devServer(t, app.Options{Logger: zap.New(core), Server: server.Options{APIToken: testToken}})
 	addr := strings.TrimPrefix(ts.URL, "http://")
-	for name, framing := range map[string]string{
-		"announced 1 GiB": "Content-Length: 1073741824\r\n",
-		"chunked":         "Transfer-Encoding: chunked\r\n",
-	} {
-		t.Run(name, func(t *testing.T) {
-			start := `{"connector":"sentinelone","operation":"get_agent_count","params":{"x":"`
-			if strings.Contains(framing, "chunked") {
-				start = fmt.Sprintf("%x\r\n%s\r\n", len(start), start)
-			}
-			conn := slowRequest(t, addr, "POST /api/integration/execute/ HTTP/1.1\r\nHost: "+addr+
-				"\r\nContent-Type: application/json\r\n"+framing, start)
-			defer conn.Close()
-			require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
-			r := bufio.NewReader(conn)
-			resp, err := http.ReadResponse(r, nil)
-			require.NoError(t, err, "the 401 comes without waiting for the body")
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
-			assert.True(t, resp.Close, "the connection is closed rather than drained")
-			_, err = r.ReadByte()
-			assert.ErrorIs(t, err, io.EOF, "the server closed the connection")
-		})
+	for _, route := range []string{"POST /api/integration/execute/", "GET /healthz", "POST /api/integration/unknown"} {
+		for name, framing := range map[string]string{
+			"announced 1 GiB": "Content-Length: 1073741824\r\n",
+			"chunked":         "Transfer-Encoding: chunked\r\n",
+		} {
+			t.Run(route+" "+name, func(t *testing.T) {
+				start := `{"connector":"sentinelone","operation":"get_agent_count","params":{"x":"`
+				if strings.Contains(framing, "chunked") {
+					start = fmt.Sprintf("%x\r\n%s\r\n", len(start), start)
+				}
+				conn := slowRequest(t, addr, route+" HTTP/1.1\r\nHost: "+addr+
+					"\r\nContent-Type: application/json\r\n"+framing, start)
+				defer conn.Close()
+				require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+				r := bufio.NewReader(conn)
+				resp, err := http.ReadResponse(r, nil)
+				require.NoError(t, err, "the 401 comes without waiting for the body")
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if strings.Contains(route, "healthz") {
+					assert.Equal(t, http.StatusOK, resp.StatusCode)
+				} else {
+					assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+				}
+				assert.True(t, resp.Close, "the connection is closed rather than drained")
+				_, err = r.ReadByte()
+				assert.ErrorIs(t, err, io.EOF, "the server closed the connection")
+			})
+		}
 	}
 	logs.TakeAll()
 	long := "/api/integration/" + strings.Repeat("p", 60<<10)

@@ -32,6 +32,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		path := c.Request().URL.Path
 		if path == "/healthz" || (path == "/metrics" && s.opts.PublicMetrics) {
+			if c.Request().ContentLength != 0 { // these routes read no body: never drain one
+				stopReading(c)
+			}
 			return next(c)
 		}
 		header := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -46,13 +49,18 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if header != "" {
 			msg = "authentication failed: the bearer token is not valid"
 		}
-		// An unauthenticated caller never gets the server to read its body: Connection:
-		// close stops net/http draining it for keep-alive, and the read deadline stops the
-		// bounded drain it still does for a chunked body.
-		_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Now())
+		stopReading(c) // an unauthenticated caller never gets the server to read its body
 		return &httpError{status: http.StatusUnauthorized, message: msg,
-			header: http.Header{echo.HeaderWWWAuthenticate: {`Bearer realm="sentinelone-connector"`}, echo.HeaderConnection: {"close"}}}
+			header: http.Header{echo.HeaderWWWAuthenticate: {`Bearer realm="sentinelone-connector"`}}}
 	}
+}
+
+// stopReading makes sure the server reads nothing more of the request: Connection: close
+// stops net/http draining the unread body for keep-alive, and the read deadline stops the
+// bounded drain (up to 256 KiB) it still does for a chunked body.
+func stopReading(c echo.Context) {
+	c.Response().Header().Set(echo.HeaderConnection, "close")
+	_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Now())
 }
 
 // takeSlot admits at most the configured number of executes at once; beyond it the caller
