@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // Handler executes one operation with validated params against a resolved configuration.
@@ -29,7 +30,8 @@ type Call struct {
 	Params    Params
 	Config    *Config
 
-	targets targets
+	targets  targets
+	upstream atomic.Int64 // vendor API requests made for the call, for its audit line
 }
 
 // ErrUnknownOperation is returned by Lookup for a name with no handler.

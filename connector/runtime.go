@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -49,6 +50,8 @@ type Connector struct {
 	logger        *zap.Logger
 	healthTimeout time.Duration
 	execTimeout   time.Duration
+	countRequests func(ctx context.Context, n *atomic.Int64) context.Context
+	errorClass    func(error) string
 }
 
 // Option configures a Connector.
@@ -100,6 +103,26 @@ func (c *Connector) Configs() ConfigSource { return c.configs }
 // Execute validates req and runs its operation. Every failure is an *Error or carries a kind
 // (see KindOf); no handler is called unless the request is entirely valid.
 func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, err error) {
+	entry := auditEntry{operation: req.Operation, ref: req.Config, start: time.Now()}
+	defer func() { // one audit line per execute, whatever its outcome
+		if r := recover(); r != nil { // a panic outside the handler: audited, then passed on
+			entry.err = Errorf(KindInternal, "internal error: panic")
+			c.audit(ctx, entry)
+			panic(r)
+		}
+		if st, ok := data.(*ItemStream); ok && err == nil {
+			call := entry.call
+			st.prepare = func(sctx context.Context) context.Context { return c.withCounter(sctx, call) }
+			st.done = func(serr error) { // the list is produced after Execute returns
+				e := entry
+				e.err = serr
+				c.audit(ctx, e)
+			}
+			return
+		}
+		entry.err = err
+		c.audit(ctx, entry)
+	}()
 	m := c.manifest
 	if req.Connector != m.Name {
 		return nil, Errorf(KindNotFound, "unknown connector %q: this server runs %q", req.Connector, m.Name)
@@ -126,13 +149,16 @@ func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, 
 	if err != nil {
 		return nil, err
 	}
+	entry.cfg = cfg
 	if cfg.Inactive {
 		return nil, Errorf(KindDisabled, "configuration %q is deactivated", cfg.Name)
 	}
 	if !op.Enabled || !cfg.OperationEnabled(op.Name) {
 		return nil, Errorf(KindDisabled, "operation %q (%s) is disabled for configuration %q", op.Name, op.Title, cfg.Name)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.execTimeout)
+	call := &Call{Operation: op, Params: params, Config: cfg}
+	entry.call = call
+	hctx, cancel := context.WithTimeout(c.withCounter(ctx, call), c.execTimeout)
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
@@ -141,9 +167,9 @@ func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, 
 			data, err = nil, Errorf(KindInternal, "internal error in operation %q; it has been logged", op.Name)
 		}
 	}()
-	data, err = h.Handle(ctx, &Call{Operation: op, Params: params, Config: cfg})
+	data, err = h.Handle(hctx, call)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		if errors.Is(err, context.DeadlineExceeded) && hctx.Err() != nil {
 			return nil, &Error{Kind: KindOperation, Msg: fmt.Sprintf("operation %q did not finish within %s", op.Name, c.execTimeout), Err: err}
 		}
 		return nil, err
@@ -152,6 +178,14 @@ func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, 
 		st.timeout = c.execTimeout // the stream runs after Execute returns
 	}
 	return data, nil
+}
+
+// withCounter returns ctx counting the vendor requests of call, when a counter is set up.
+func (c *Connector) withCounter(ctx context.Context, call *Call) context.Context {
+	if c.countRequests == nil || call == nil {
+		return ctx
+	}
+	return c.countRequests(ctx, &call.upstream)
 }
 
 func (c *Connector) resolve(ctx context.Context, ref string) (*Config, error) {
@@ -189,6 +223,14 @@ func (c *Connector) CheckHealth(ctx context.Context, ref string) Health {
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("health check did not finish within %s: %w", c.healthTimeout, err)
 		}
+		fields := []zap.Field{zap.String("config_name", clipText(cfg.Name, 128)), zap.String("config_id", cfg.ID),
+			zap.String("error", clipText(err.Error(), 512))}
+		if c.errorClass != nil {
+			if class := c.errorClass(err); class != "" {
+				fields = append(fields, zap.String("class", class))
+			}
+		}
+		LoggerFrom(ctx, c.logger).Warn("health check failed", fields...)
 		return Health{Status: StatusDisconnected, Message: err.Error(), ConfigID: cfg.ID}
 	}
 	return Health{Status: StatusAvailable, Message: "Connector is available", ConfigID: cfg.ID}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"sync"
 	"time"
 )
 
@@ -13,6 +14,11 @@ import (
 type ItemStream struct {
 	each    func(ctx context.Context, yield func(json.RawMessage) error) error
 	timeout time.Duration
+	// prepare and done are set by the runtime: the call's context values (its request
+	// counter) and its audit line, written once when the list has been produced or failed.
+	prepare func(context.Context) context.Context
+	done    func(error)
+	once    sync.Once
 }
 
 // NewItemStream returns a stream whose items each produces, in order; each stops at the
@@ -28,7 +34,14 @@ func (s *ItemStream) Each(ctx context.Context, yield func(json.RawMessage) error
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
 		defer cancel()
 	}
-	return s.each(ctx, yield)
+	if s.prepare != nil {
+		ctx = s.prepare(ctx)
+	}
+	err := s.each(ctx, yield)
+	if s.done != nil {
+		s.once.Do(func() { s.done(err) })
+	}
+	return err
 }
 
 // MarshalJSON writes the whole list.

@@ -33,6 +33,9 @@ type Clients struct {
 	mu      sync.Mutex
 	cache   map[string]cachedClient
 	retired sync.WaitGroup // logouts of clients replaced by a changed configuration
+	// retiring bounds those logouts; stop ends it when CloseContext's deadline passes.
+	retiring context.Context
+	stop     context.CancelFunc
 }
 
 type cachedClient struct {
@@ -47,7 +50,8 @@ func NewClients(opts ClientOptions) *Clients {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
-	return &Clients{opts: opts, cache: map[string]cachedClient{}}
+	ctx, stop := context.WithCancel(context.Background())
+	return &Clients{opts: opts, cache: map[string]cachedClient{}, retiring: ctx, stop: stop}
 }
 
 // For returns the client of cfg, building a new one when cfg changed since the last call.
@@ -69,31 +73,37 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 		return nil, fmt.Errorf("configuration %q: %w", cfg.Name, err)
 	}
 	if old, ok := c.cache[key]; ok {
-		c.retired.Go(old.client.Close) // its logout must not hold up this call
+		c.retired.Go(func() { old.client.CloseContext(c.retiring) }) // its logout must not hold up this call
 	}
 	c.cache[key] = cachedClient{updated: cfg.Updated, client: client}
 	return client, nil
 }
 
 // Close closes every cached client and waits for retired ones to finish closing.
-func (c *Clients) Close() {
+func (c *Clients) Close() { c.CloseContext(context.Background()) }
+
+// CloseContext closes every cached client, their logouts running at once, and waits for
+// retired ones; every logout is abandoned when ctx ends, so the whole close ends with it.
+func (c *Clients) CloseContext(ctx context.Context) {
+	stop := context.AfterFunc(ctx, c.stop)
+	defer stop()
+	var wg sync.WaitGroup
 	c.mu.Lock()
 	for k, cc := range c.cache {
-		cc.client.Close()
+		wg.Go(func() { cc.client.CloseContext(ctx) })
 		delete(c.cache, k)
 	}
 	c.mu.Unlock()
+	wg.Wait()
 	c.retired.Wait()
 }
 
-// CheckHealth proves reachability and credentials: a login (or the API token) and the
-// cheap authenticated read GET /system/info.
+// CheckHealth proves reachability and credentials with the cheap authenticated read
+// GET /system/info. It reuses the cached session (the client logs in again only when
+// SentinelOne refuses it), so health checks leave no sessions behind.
 func (c *Clients) CheckHealth(ctx context.Context, cfg *connector.Config) error {
 	client, err := c.For(cfg)
 	if err != nil {
-		return err
-	}
-	if err := client.Login(ctx); err != nil {
 		return err
 	}
 	_, err = client.System.Info(ctx)

@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 
 targets=(
 	"FuzzExecute ./internal/server 20000"
+	"FuzzStrictJSON ./internal/server 30000"
 	"FuzzValidateParams ./connector 60000"
 	"FuzzLoad ./connector 1500"
 	"FuzzNormalizeHost ./internal/sentinelone 50000"

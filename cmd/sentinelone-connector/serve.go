@@ -200,6 +200,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      f.executeTimeout + 30*time.Second,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10, // read before authentication: keep it small
 		ErrorLog:          zap.NewStdLog(logger.Named("http")),
 	}
 	scheme := "http"
@@ -229,13 +230,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down", zap.Duration("timeout", f.shutdownTimeout))
+	// One budget for the whole drain: in-flight requests, then SentinelOne logouts.
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
+		_ = a.CloseContext(sctx)
 		return fmt.Errorf("graceful shutdown did not finish within %s: %w", f.shutdownTimeout, err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	if err := a.CloseContext(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if sctx.Err() != nil {
+		logger.Warn("shutdown budget ran out during SentinelOne logouts; sessions left will expire on their own",
+			zap.Duration("timeout", f.shutdownTimeout))
 	}
 	logger.Info("stopped")
 	return nil

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -65,6 +66,9 @@ type App struct {
 	Store *configstore.Store
 	// Metrics holds the Prometheus collectors served at /metrics.
 	Metrics *metrics.Metrics
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // LoadManifest loads info.json (the embedded one unless override is non-nil) and checks it
@@ -141,7 +145,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.Connector, err = connector.New(m, reg, opts.Configs,
 		connector.WithLogger(opts.Logger), connector.WithHealthChecker(a.Clients),
-		connector.WithExecuteTimeout(opts.ExecuteTimeout))
+		connector.WithExecuteTimeout(opts.ExecuteTimeout),
+		connector.WithRequestCounter(sentinelone.WithRequestCounter), connector.WithErrorClass(sentinelone.Class))
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -206,16 +211,24 @@ func DevConfig(simURL string) *connector.Config {
 }
 
 // Close stops the simulator and closes the SentinelOne clients.
-func (a *App) Close() error {
-	if a.Clients != nil {
-		a.Clients.Close()
-	}
-	var errs []error
-	if a.Store != nil {
-		errs = append(errs, a.Store.Close())
-	}
-	if a.Sim != nil {
-		errs = append(errs, a.Sim.Close())
-	}
-	return errors.Join(errs...)
+func (a *App) Close() error { return a.CloseContext(context.Background()) }
+
+// CloseContext is Close within ctx: SentinelOne logouts still running when ctx ends are
+// abandoned, so a shutdown keeps to its budget. Only the first call does the work; later
+// ones return its result.
+func (a *App) CloseContext(ctx context.Context) error {
+	a.closeOnce.Do(func() {
+		if a.Clients != nil {
+			a.Clients.CloseContext(ctx)
+		}
+		var errs []error
+		if a.Store != nil {
+			errs = append(errs, a.Store.Close())
+		}
+		if a.Sim != nil {
+			errs = append(errs, a.Sim.Close())
+		}
+		a.closeErr = errors.Join(errs...)
+	})
+	return a.closeErr
 }

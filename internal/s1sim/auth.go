@@ -95,7 +95,16 @@ func (s *Simulator) loginByAPIToken(w http.ResponseWriter, r *http.Request, c *c
 	writeStatusError(w, http.StatusUnauthorized)
 }
 
-func (s *Simulator) logout(w http.ResponseWriter, _ *http.Request, c *call) {
+func (s *Simulator) logout(w http.ResponseWriter, r *http.Request, c *call) {
+	if d := s.opts.LogoutDelay; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
 	if c.tok != "" {
 		s.mu.Lock()
 		delete(s.sessions, c.tok)

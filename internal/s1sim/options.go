@@ -67,6 +67,10 @@ type Options struct {
 	// documents ConsoleLoginInterval. 0, the default, sets no limit, because
 	// tests log in many times a second against one simulator.
 	LoginInterval time.Duration
+	// LogoutDelay holds every POST /users/logout this long before it is
+	// answered (or until the caller gives up), like a console slow to end
+	// sessions.
+	LogoutDelay time.Duration
 	// Faults are the fault knobs in force at start.
 	Faults Faults
 	// Logger receives one debug line per API request; optional.

@@ -287,9 +287,13 @@ func (c *Client) BaseURL() string { return c.base.String() }
 
 // Close logs out a session token (best effort, bounded by a short timeout)
 // and closes idle connections.
-func (c *Client) Close() {
+func (c *Client) Close() { c.CloseContext(context.Background()) }
+
+// CloseContext is Close bounded by ctx as well: the logout is abandoned when
+// ctx ends, so a slow console cannot hold up a shutdown past its budget.
+func (c *Client) CloseContext(ctx context.Context) {
 	if tok := c.auth.take(); tok != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), min(c.timeout, 5*time.Second))
+		ctx, cancel := context.WithTimeout(ctx, min(c.timeout, 5*time.Second))
 		req := &request{method: http.MethodPost, endpoint: "/users/logout", path: "users/logout", noRetry: true}
 		if _, err := c.send(ctx, req, nil, "Token "+tok); err != nil {
 			c.log.Debug("logout", zap.String("error", err.Error()))
@@ -431,6 +435,7 @@ func (c *Client) attempt(ctx context.Context, req *request, body []byte, authz s
 	}
 
 	start := time.Now()
+	countRequest(ctx)
 	resp, err := c.httpClient.Do(hr)
 	if err != nil {
 		c.observe(req, 0, start)

@@ -106,10 +106,12 @@ func (a *configAPI) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	before := a.snapshot(c.Request().Context())
 	cfg, err := a.store.Create(c.Request().Context(), body, a.check)
 	if err != nil {
 		return storeError(err)
 	}
+	a.audit(c, "create", cfg, before)
 	return c.JSON(http.StatusCreated, a.s.viewConfig(cfg))
 }
 
@@ -155,10 +157,12 @@ func (a *configAPI) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	before := a.snapshot(c.Request().Context())
 	cfg, err := a.store.Update(c.Request().Context(), c.Param("id"), body, a.check)
 	if err != nil {
 		return storeError(err)
 	}
+	a.audit(c, "update", cfg, before)
 	return c.JSON(http.StatusOK, a.s.viewConfig(cfg))
 }
 
@@ -171,10 +175,12 @@ type deleteBody struct {
 }
 
 func (a *configAPI) remove(c echo.Context) error {
+	before := a.snapshot(c.Request().Context())
 	deleted, promoted, err := a.store.Delete(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return storeError(err)
 	}
+	a.audit(c, "delete", deleted, before)
 	body := deleteBody{Status: "Success", Deleted: a.s.viewConfig(deleted)}
 	switch {
 	case promoted != nil:

@@ -6,8 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
@@ -31,6 +37,7 @@ type executeBody struct {
 	Operation string `validate:"required,max=128"`
 	Config    string `validate:"max=256"`
 	Params    map[string]any
+	Audit     bool
 }
 
 var validate = validator.New(validator.WithRequiredStructEnabled())
@@ -64,6 +71,9 @@ func (s *Server) readJSON(c echo.Context) (map[string]json.RawMessage, error) {
 	if body == nil {
 		return nil, errorf(http.StatusBadRequest, "request body must be a JSON object, not null")
 	}
+	if err := checkStrictJSON(raw); err != nil {
+		return nil, err
+	}
 	return body, nil
 }
 
@@ -80,12 +90,28 @@ func stringField(body map[string]json.RawMessage, name string) (string, error) {
 	return s, nil
 }
 
+// configField decodes the execute body's config: the id or name of a stored configuration.
+func configField(body map[string]json.RawMessage) (string, error) {
+	return stringField(body, "config")
+}
+
 func decodeExecute(body map[string]json.RawMessage) (*executeBody, error) {
+	if err := checkEnvelopeKeys(body); err != nil {
+		return nil, err
+	}
 	var b executeBody
 	var err error
-	for name, dst := range map[string]*string{"connector": &b.Connector, "version": &b.Version, "operation": &b.Operation, "config": &b.Config} {
+	for name, dst := range map[string]*string{"connector": &b.Connector, "version": &b.Version, "operation": &b.Operation} {
 		if *dst, err = stringField(body, name); err != nil {
 			return nil, err
+		}
+	}
+	if b.Config, err = configField(body); err != nil {
+		return nil, err
+	}
+	if raw, ok := body["audit"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &b.Audit); err != nil {
+			return nil, errorf(http.StatusBadRequest, "audit must be true or false")
 		}
 	}
 	if raw, ok := body["params"]; ok && string(raw) != "null" {
@@ -112,17 +138,26 @@ func decodeExecute(body map[string]json.RawMessage) (*executeBody, error) {
 
 func (s *Server) execute(c echo.Context) error {
 	c.Set("execute", true)
+	start := time.Now()
 	body, err := s.readJSON(c)
 	if err != nil {
+		s.conn.AuditRefused(c.Request().Context(), "", "invalid", err, start)
 		return err
 	}
 	b, err := decodeExecute(body)
 	if err != nil {
+		s.conn.AuditRefused(c.Request().Context(), "", "invalid", err, start)
 		return err
 	}
 	c.Set("operation", b.Operation)
+	release, err := s.takeSlot()
+	if err != nil {
+		s.conn.AuditRefused(c.Request().Context(), b.Operation, "busy", err, start)
+		return err
+	}
+	defer release() // streams are written below, so the slot covers them too
 	data, err := s.conn.Execute(c.Request().Context(), connector.ExecuteRequest{
-		Connector: b.Connector, Version: b.Version, Operation: b.Operation, Config: b.Config, Params: b.Params,
+		Connector: b.Connector, Version: b.Version, Operation: b.Operation, Config: b.Config, Params: b.Params, Audit: b.Audit,
 	})
 	if err != nil {
 		return err
@@ -196,11 +231,42 @@ type healthBody struct {
 	Version   string  `json:"version"`
 }
 
+// healthQuery reads the health check's one query parameter, config, held to the rules of
+// the execute body: no other key, no key in another case, no repeat, valid UTF-8. A
+// malformed query is refused rather than read as "no config", which means the default.
+func healthQuery(raw string) (string, error) {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return "", errorf(http.StatusBadRequest, "the query string is malformed: %s", clip(err.Error(), 200))
+	}
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		vs := q[k]
+		switch {
+		case k == "config":
+			if len(vs) > 1 {
+				return "", errorf(http.StatusBadRequest, "config: duplicate query parameter: give it once")
+			}
+			if !utf8.ValidString(vs[0]) {
+				return "", errorf(http.StatusBadRequest, "config: is not valid UTF-8")
+			}
+		case strings.EqualFold(k, "config"):
+			return "", errorf(http.StatusBadRequest, "%s: unknown query parameter: keys are case-sensitive, write \"config\"", joinPath("", k))
+		default:
+			return "", errorf(http.StatusBadRequest, "%s: unknown query parameter: the health check takes only config", joinPath("", k))
+		}
+	}
+	return q.Get("config"), nil
+}
+
 func (s *Server) healthcheck(c echo.Context) error {
 	if err := s.checkConnector(c); err != nil {
 		return err
 	}
-	h := s.conn.CheckHealth(c.Request().Context(), c.QueryParam("config"))
+	ref, err := healthQuery(c.Request().URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	h := s.conn.CheckHealth(c.Request().Context(), ref)
 	m := s.conn.Manifest()
 	body := healthBody{
 		OK: h.Status == connector.StatusAvailable, Message: h.Message, Name: m.Name, Version: m.Version,

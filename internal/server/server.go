@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"go.uber.org/zap"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 )
+
+// maxLoggedPath bounds the request path written to logs and messages.
+const maxLoggedPath = 256
 
 // DefaultMaxBodyBytes is the default limit on a request body (1 MiB).
 const DefaultMaxBodyBytes = 1 << 20
@@ -63,16 +65,15 @@ func New(conn *connector.Connector, opts Options) *Server {
 	s := &Server{echo: e, conn: conn, logger: opts.Logger, opts: opts,
 		slots: make(chan struct{}, opts.MaxConcurrentExecutes), tokenDigest: sha256.Sum256([]byte(opts.APIToken))}
 	e.HTTPErrorHandler = s.handleError
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{RequestIDHandler: s.attachLogger}))
-	e.Use(s.accessLog, s.recoverPanic, s.authenticate)
+	e.Use(s.requestID, s.accessLog, s.recoverPanic, s.authenticate)
 
 	e.GET("/healthz", s.liveness)
 	if opts.Metrics != nil {
 		e.GET("/metrics", echo.WrapHandler(opts.Metrics))
 	}
 	api := e.Group("/api/integration")
-	api.POST("/execute/", s.execute, s.limitExecutes)
-	api.POST("/execute", s.execute, s.limitExecutes)
+	api.POST("/execute/", s.execute, s.observeExecutes)
+	api.POST("/execute", s.execute, s.observeExecutes)
 	api.GET("/connectors/", s.listConnectors)
 	api.GET("/connectors", s.listConnectors)
 	api.GET("/connectors/healthcheck/:name/:version/", s.healthcheck)
@@ -111,8 +112,9 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
+		// Method and path are the caller's text: bounded, so no request makes a large line.
 		s.log(c).Info("request",
-			zap.String("method", c.Request().Method), zap.String("path", c.Request().URL.Path),
+			zap.String("method", clip(c.Request().Method, 16)), zap.String("path", clip(c.Request().URL.Path, maxLoggedPath)),
 			zap.Int("status", c.Response().Status), zap.Duration("duration", time.Since(start)))
 		return nil
 	}
@@ -193,9 +195,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		msg = fmt.Sprint(ee.Message)
 		switch ee.Code {
 		case http.StatusNotFound:
-			msg = fmt.Sprintf("no route for %s %s", c.Request().Method, c.Request().URL.Path)
+			msg = fmt.Sprintf("no route for %s %s", clip(c.Request().Method, 16), clip(c.Request().URL.Path, maxLoggedPath))
 		case http.StatusMethodNotAllowed:
-			msg = fmt.Sprintf("method %s is not allowed on %s", c.Request().Method, c.Request().URL.Path)
+			msg = fmt.Sprintf("method %s is not allowed on %s", clip(c.Request().Method, 16), clip(c.Request().URL.Path, maxLoggedPath))
 		}
 	}
 	var op *string

@@ -384,3 +384,41 @@ func TestConfigurationChangeTakesEffect(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, status)
 	assert.Contains(t, msg, "deactivated")
 }
+
+// TestHealthChecksLeaveNoSessions: repeated health checks reuse one SentinelOne session
+// (proved by GET /system/info) instead of logging in each time and leaving the old session
+// open; after the console drops the session, one new login follows.
+func TestHealthChecksLeaveNoSessions(t *testing.T) {
+	a, ts := devServer(t, app.Options{})
+	url := ts.URL + "/api/integration/connectors/healthcheck/sentinelone/1.0.0/"
+	count := func() (logins, logouts, infos int) {
+		for _, r := range a.Sim.Sim.Requests() {
+			switch {
+			case strings.HasSuffix(r.Path, "/users/login"):
+				logins++
+			case strings.HasSuffix(r.Path, "/users/logout"):
+				logouts++
+			case strings.HasSuffix(r.Path, "/system/info"):
+				infos++
+			}
+		}
+		return
+	}
+	for range 5 {
+		assert.Equal(t, "Available", health(t, url).Status)
+	}
+	logins, logouts, infos := count()
+	assert.Equal(t, 5, infos, "each check proves the session with an authenticated read")
+	assert.Equal(t, 1, logins)
+	assert.LessOrEqual(t, logins-logouts, 1, "at most one session open")
+
+	a.Sim.Sim.ExpireTokens()
+	assert.Equal(t, "Available", health(t, url).Status)
+	logins, _, _ = count()
+	assert.Equal(t, 2, logins, "a refused session means one new login")
+
+	a.Clients.Close()
+	logins, logouts, _ = count()
+	assert.Equal(t, 1, logouts, "closing logs out the session left")
+	assert.Equal(t, 1, logins-logouts, "the expired session needs no logout")
+}
