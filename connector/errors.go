@@ -26,6 +26,8 @@ type Error struct {
 	Kind Kind
 	Msg  string
 	Err  error
+	// Sentinel, when set, is matched by errors.Is but not printed: Msg already says it.
+	Sentinel error
 }
 
 func (e *Error) Error() string {
@@ -39,6 +41,9 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Is matches e's Sentinel.
+func (e *Error) Is(target error) bool { return e.Sentinel != nil && target == e.Sentinel }
 
 // Errorf returns an *Error of kind k.
 func Errorf(k Kind, format string, args ...any) *Error {

@@ -37,6 +37,7 @@ type serveFlags struct {
 	executeTimeout  time.Duration
 	caBundle        string
 	seedConfigs     string
+	seedOverwrite   bool
 	apiTokenFile    string
 	publicMetrics   bool
 	maxExecutes     int
@@ -91,7 +92,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", dur("CONNECTOR_SHUTDOWN_TIMEOUT", 30*time.Second), "time in-flight requests get to finish on SIGTERM (env CONNECTOR_SHUTDOWN_TIMEOUT)")
 	fs.DurationVar(&f.executeTimeout, "execute-timeout", dur("CONNECTOR_EXECUTE_TIMEOUT", 5*time.Minute), "deadline of one execute (env CONNECTOR_EXECUTE_TIMEOUT)")
 	fs.StringVar(&f.caBundle, "ca-bundle", env("CONNECTOR_CA_BUNDLE", ""), "PEM file of extra CAs trusted for SentinelOne consoles (env CONNECTOR_CA_BUNDLE)")
-	fs.StringVar(&f.seedConfigs, "seed-configs", env("CONNECTOR_SEED_CONFIGS", ""), "JSON file of SentinelOne configurations to create or update at start (env CONNECTOR_SEED_CONFIGS)")
+	fs.StringVar(&f.seedConfigs, "seed-configs", env("CONNECTOR_SEED_CONFIGS", ""), "JSON file of SentinelOne configurations created at start when absent (env CONNECTOR_SEED_CONFIGS)")
+	fs.BoolVar(&f.seedOverwrite, "seed-overwrite", boolean("CONNECTOR_SEED_OVERWRITE"), "apply the seeds (SENTINELONE_*, --seed-configs) over existing configurations of the same name, replacing changes made through the API (env CONNECTOR_SEED_OVERWRITE)")
 	fs.StringVar(&f.apiTokenFile, "api-token-file", env("CONNECTOR_API_TOKEN_FILE", ""), "file holding the bearer token clients must send; or set env CONNECTOR_API_TOKEN")
 	fs.BoolVar(&f.publicMetrics, "public-metrics", boolean("CONNECTOR_PUBLIC_METRICS"), "serve /metrics without authentication (env CONNECTOR_PUBLIC_METRICS)")
 	fs.IntVar(&f.maxExecutes, "max-executes", intEnv("CONNECTOR_MAX_EXECUTES", 64), "executes served at once; beyond it callers get 503 with Retry-After (env CONNECTOR_MAX_EXECUTES)")
@@ -157,7 +159,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer func() { _ = logger.Sync() }()
 
 	opts := app.Options{Logger: logger, Dev: f.dev, ExecuteTimeout: f.executeTimeout,
-		DataDir: f.dataDir, SeedFile: f.seedConfigs,
+		DataDir: f.dataDir, SeedFile: f.seedConfigs, SeedOverwrite: f.seedOverwrite,
 		Sim: s1sim.Options{Agents: f.simAgents, Threats: f.simThreats}}
 	if f.manifest != "" {
 		if opts.Manifest, err = os.ReadFile(f.manifest); err != nil {
