@@ -109,7 +109,7 @@ func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, 
 	}
 	op := m.Operation(req.Operation)
 	if op == nil {
-		return nil, unknownOperation(m, req.Operation)
+		return nil, m.UnknownOperation(req.Operation)
 	}
 	h, err := c.registry.Lookup(op.Name)
 	if err != nil {

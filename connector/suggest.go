@@ -98,9 +98,9 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// unknownOperation says that m has no operation name and lists the closest names, or every
-// name when none is close.
-func unknownOperation(m *Manifest, name string) error {
+// UnknownOperation is the KindNotFound error saying that m has no operation name: it lists
+// the closest names, or every name when none is close.
+func (m *Manifest) UnknownOperation(name string) error {
 	names := make([]string, 0, len(m.Operations))
 	for _, op := range m.Operations {
 		names = append(names, op.Name)

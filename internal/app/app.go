@@ -35,6 +35,12 @@ type Options struct {
 	Dev bool
 	// Sim configures the embedded simulator in Dev mode.
 	Sim s1sim.Options
+	// SimAddr is the loopback address of the embedded simulator (default 127.0.0.1:0, any
+	// free port).
+	SimAddr string
+	// SimCertFile and SimKeyFile, when set, hold the simulator's TLS certificate and key
+	// across runs (generated there when absent), so what trusts it keeps trusting it.
+	SimCertFile, SimKeyFile string
 	// Configs is the configuration source; nil means an in-memory one (with the simulator's
 	// configuration in Dev mode).
 	Configs connector.ConfigSource
@@ -106,9 +112,17 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		if opts.Sim.Logger == nil {
 			opts.Sim.Logger = opts.Logger.Named("s1sim")
 		}
-		a.Sim, err = s1sim.Start(opts.Sim)
+		addr := opts.SimAddr
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		if opts.SimCertFile != "" {
+			a.Sim, err = s1sim.StartWithCertFiles(addr, opts.Sim, opts.SimCertFile, opts.SimKeyFile)
+		} else {
+			a.Sim, err = s1sim.StartAt(addr, opts.Sim)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("start the SentinelOne simulator: %w", err)
+			return nil, err // it says "start simulator: …"
 		}
 		opts.Client.RootCAs = a.Sim.CertPool()
 		if opts.Configs == nil && opts.DataDir == "" {
