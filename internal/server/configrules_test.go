@@ -69,6 +69,10 @@ func TestConfigAPIDefaultRule(t *testing.T) {
 
 	status, raw = cs.call(t, http.MethodPost, cfgPath, prodConfig("prod"))
 	require.Equal(t, http.StatusCreated, status, "%s", raw)
+	status, dup := cs.call(t, http.MethodPost, cfgPath, prodConfig("prod"))
+	assert.Equal(t, http.StatusConflict, status)
+	assert.Contains(t, string(dup), `"message":"a configuration named \"prod\" already exists for connector sentinelone (config_id `)
+	assert.NotContains(t, string(dup), ": configuration already exists", "the cause is said once")
 	assert.Equal(t, `configuration "prod" created: "prod" is now the default`, decodeAs[changeAnswer](t, raw).Message)
 
 	// by name, like execute
