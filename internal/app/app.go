@@ -227,7 +227,7 @@ func (a *App) seed(ctx context.Context, opts Options) error {
 		configstore.EnvUsername: dev["username"].(string), configstore.EnvPassword: dev["password"].(string),
 		configstore.EnvAPIVersion: sentinelone.APIVersion21, configstore.EnvVerifySSL: "true",
 	}
-	if res, err = configstore.SeedFromEnv(ctx, a.Store, func(k string) string { return env[k] }, false); err != nil {
+	if res, err = configstore.SeedFromEnv(ctx, a.Store, func(k string) string { return env[k] }, opts.SeedOverwrite); err != nil {
 		return fmt.Errorf("seed the simulator configuration: %w", err)
 	}
 	report("simulator", *res)
