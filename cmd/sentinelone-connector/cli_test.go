@@ -269,3 +269,13 @@ func readFile(t *testing.T, path string) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+func TestExecOnTheDataDirOfARunningServer(t *testing.T) {
+	dir := t.TempDir()
+	_, _, _, stop := serveDev(t, dir, "--sim-listen", "127.0.0.1:0")
+	defer stop()
+	_, errOut, code := cli(t, "exec", "get_agent_count", "--data-dir", dir)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "another process holds its lock")
+	assert.Contains(t, errOut, "send the operation to it with --server")
+}

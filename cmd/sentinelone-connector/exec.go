@@ -20,6 +20,7 @@ import (
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/app"
+	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
 )
 
@@ -238,6 +239,9 @@ func execLocal(ctx context.Context, f execFlags, body []byte, p *progress, stder
 		}
 	}
 	a, err := app.New(ctx, opts)
+	if errors.Is(err, configstore.ErrLocked) {
+		return nil, fmt.Errorf("exec: %w; a server is running on this data directory: send the operation to it with --server", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
 	}

@@ -29,6 +29,9 @@ const FileName = "configs.db"
 // DefaultLockTimeout is how long Open waits for another process to release the file lock.
 const DefaultLockTimeout = 5 * time.Second
 
+// ErrLocked is wrapped by Open when another process (a running server) holds the store.
+var ErrLocked = berrors.ErrTimeout
+
 // formatVersion is the layout of the file; Open refuses any other.
 const formatVersion = "1"
 
