@@ -33,8 +33,9 @@ type input struct {
 	newDefault *string
 }
 
-// readOnlyFields may appear in a request (a GET answer sent back) and are ignored.
-var readOnlyFields = map[string]bool{"created": true, "updated": true}
+// readOnlyFields may appear in a request (a GET, create or update answer sent back) and are
+// ignored.
+var readOnlyFields = map[string]bool{"created": true, "updated": true, "message": true, "changes": true}
 
 var inputFields = []string{"config_id", "name", "connector_name", "connector_version", "default", "active", "config", "operations", "new_default"}
 

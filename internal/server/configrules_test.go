@@ -118,6 +118,14 @@ func TestConfigAPIDefaultRule(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Equal(t, `configuration "prod" updated: nothing changed`, ans.Message)
 
+	// an update answer sent back as an update changes nothing
+	status, raw = cs.call(t, http.MethodPut, cfgPath+"prod/", map[string]any{"default": true})
+	require.Equal(t, http.StatusOK, status)
+	echoed := decodeAs[map[string]any](t, raw)
+	status, ans, body = put("prod", echoed)
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Equal(t, `configuration "prod" updated: nothing changed`, ans.Message)
+
 	status, _, body = put("prod", map[string]any{"default": false, "new_default": "nope"})
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, body, `new_default: no configuration with id or name \"nope\"`)
