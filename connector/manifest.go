@@ -76,8 +76,9 @@ type Param struct {
 	Validation  *Validation         `json:"validation,omitempty"`
 }
 
-// Validation holds a parameter's value rules. Pattern and PatternError are FortiSOAR's;
-// the numeric and length bounds are this runtime's extension.
+// Validation holds a parameter's value rules. Pattern and PatternError are FortiSOAR's (its
+// form applies the pattern to the whole text); the numeric and length bounds and the list
+// rules are this runtime's extension.
 type Validation struct {
 	Pattern      string   `json:"pattern,omitempty"`
 	PatternError string   `json:"patternError,omitempty"`
@@ -85,6 +86,17 @@ type Validation struct {
 	Maximum      *float64 `json:"maximum,omitempty"`
 	MinLength    *int     `json:"minLength,omitempty"`
 	MaxLength    *int     `json:"maxLength,omitempty"`
+
+	// Separator makes a text parameter a list: its items are separated by Separator (a JSON
+	// list of items is accepted too), no item may be blank, each must match ItemPattern and
+	// there may be at most MaxItems. The value is normalised to the items joined by
+	// Separator, trimmed, duplicates removed.
+	Separator        string `json:"separator,omitempty"`
+	MaxItems         *int   `json:"maxItems,omitempty"`
+	ItemPattern      string `json:"itemPattern,omitempty"`
+	ItemPatternError string `json:"itemPatternError,omitempty"`
+
+	itemRE *regexp.Regexp // ItemPattern compiled at load
 }
 
 // Operation returns the operation named name, or nil.
@@ -220,6 +232,7 @@ func checkParams(params []*Param, ptr string, index map[string]*Param, add func(
 				add(pp+"/validation/pattern", "pattern does not compile: %v", err)
 			}
 		}
+		checkListRules(p, pp, add)
 		for _, key := range sortedKeys(p.OnChange) {
 			checkParams(p.OnChange[key], pp+"/onchange/"+key, index, add)
 		}

@@ -108,7 +108,7 @@ func TestLoadRejectsBrokenManifests(t *testing.T) {
 			p := param(d, 0, 14)
 			p["required"], p["value"] = true, " "
 		}, "/operations/0/parameters/14/value", "a required parameter's default must not be blank"},
-		{"integer default that is not a number", func(d map[string]any) { param(d, 0, 13)["value"] = "ten" }, "/operations/0/parameters/13/value", `must be a whole number, got "ten"`},
+		{"integer default that is not a number", func(d map[string]any) { param(d, 0, 13)["value"] = "ten" }, "/operations/0/parameters/13/value", `must be a whole number written in decimal digits, got "ten"`},
 	}
 	schema := readFile(t, root.ManifestSchemaPath)
 	for _, tt := range tests {

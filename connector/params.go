@@ -24,9 +24,14 @@ import (
 //   - select: a string equal to an option; an option differing only in case is accepted and
 //     replaced by the option's spelling; JSON true/false are accepted where the options are
 //     the strings "true"/"false".
-//   - multiselect: a list of options, or one string holding options separated by commas.
-//   - text-like types: a string; a JSON number is accepted and kept in its decimal form.
+//   - multiselect: a list of options, or one string holding options separated by commas,
+//     none of them blank.
+//   - text-like types: a string; a JSON number is accepted and kept in its decimal form. A
+//     list parameter (validation.separator) also takes a JSON list of items.
 //   - json: any JSON value; a string holding JSON is decoded.
+//
+// Values are then held to their meaning (values.go): decimal-digit integers, finite
+// decimals, text without control characters, declared bounds and list rules.
 //
 // Parameters the operation does not declare are rejected, so a misspelt filter cannot be
 // silently ignored. After coercion, defaults (`value`) fill parameters that were not given.
@@ -116,6 +121,9 @@ func paramSchema(p *Param) map[string]any {
 	case "json":
 	default:
 		s["type"] = "string"
+		if !isList(p) && (p.Validation == nil || p.Validation.MaxLength == nil) {
+			s["maxLength"] = DefaultMaxTextLength
+		}
 	}
 	if v := p.Validation; v != nil {
 		if v.Pattern != "" {
@@ -285,8 +293,14 @@ func coerce(p *Param, v any) (out any, given bool, err error) {
 		}
 		return v, true, nil
 	default:
+		if isList(p) {
+			return toList(p, v)
+		}
 		switch x := v.(type) {
 		case string:
+			if err := checkText(x, p.Type == "textarea"); err != nil {
+				return nil, false, err
+			}
 			return x, true, nil
 		case json.Number:
 			return x.String(), true, nil
@@ -302,9 +316,13 @@ func coerce(p *Param, v any) (out any, given bool, err error) {
 func toInt(v any) (int64, error) {
 	switch x := v.(type) {
 	case json.Number:
-		return parseInt(x.String())
+		if !wholeJSONNumber.MatchString(x.String()) {
+			return 0, fmt.Errorf("must be a whole number written in decimal digits, got %s", x)
+		}
+		digits, _, _ := strings.Cut(x.String(), ".")
+		return parseWhole(digits)
 	case string:
-		return parseInt(strings.TrimSpace(x))
+		return parseWhole(strings.TrimSpace(x))
 	case float64:
 		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
 			return 0, fmt.Errorf("must be a whole number, got %v", x)
@@ -318,38 +336,23 @@ func toInt(v any) (int64, error) {
 	return 0, fmt.Errorf("must be a whole number, got %s", kind(v))
 }
 
-func parseInt(s string) (int64, error) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		if f, ferr := strconv.ParseFloat(s, 64); ferr == nil && f == math.Trunc(f) && math.Abs(f) <= 1<<53 {
-			return int64(f), nil
-		}
-		return 0, fmt.Errorf("must be a whole number, got %q", s)
-	}
-	return n, nil
-}
-
 func toFloat(v any) (float64, error) {
-	var s string
 	switch x := v.(type) {
 	case json.Number:
-		s = x.String()
+		return parseDecimal(x.String())
 	case string:
-		s = strings.TrimSpace(x)
+		return parseDecimal(strings.TrimSpace(x))
 	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, fmt.Errorf("must be a finite number, got %v", x)
+		}
 		return x, nil
 	case int:
 		return float64(x), nil
 	case int64:
 		return float64(x), nil
-	default:
-		return 0, fmt.Errorf("must be a number, got %s", kind(v))
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("must be a number, got %q", s)
-	}
-	return f, nil
+	return 0, fmt.Errorf("must be a number, got %s", kind(v))
 }
 
 func toBool(v any) (bool, error) {
@@ -395,10 +398,11 @@ func toOptions(p *Param, v any) ([]string, error) {
 	var items []any
 	switch x := v.(type) {
 	case string:
-		for _, part := range strings.Split(x, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				items = append(items, part)
+		for i, part := range strings.Split(x, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				return nil, fmt.Errorf("item %d is blank: separate options with \",\" and leave none empty", i+1)
 			}
+			items = append(items, part)
 		}
 	case []any:
 		items = x

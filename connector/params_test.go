@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -55,7 +57,7 @@ func TestValidateParamsRejects(t *testing.T) {
 	}{
 		{"missing required", "get_hash_details", map[string]any{}, []string{"hash: is required"}},
 		{"required given blank", "get_agent_passphrase", map[string]any{"agent_id": "  "}, []string{"agent_id: is required"}},
-		{"fraction for integer", "get_agents", map[string]any{"limit": "2.5"}, []string{`limit: must be a whole number, got "2.5"`}},
+		{"fraction for integer", "get_agents", map[string]any{"limit": "2.5"}, []string{`limit: must be a whole number written in decimal digits, got "2.5"`}},
 		{"text for integer", "get_agents", map[string]any{"skip": "ten"}, []string{"skip: must be a whole number"}},
 		{"below minimum", "get_agents", map[string]any{"limit": 0}, []string{"limit:", ">= 1"}},
 		{"negative memory", "get_agents", map[string]any{"totalMemoryGB__lt": "-1"}, []string{"totalMemoryGB__lt:", ">= 0"}},
@@ -65,7 +67,12 @@ func TestValidateParamsRejects(t *testing.T) {
 		{"pattern with patternError", "get_hash_details", map[string]any{"hash": "abc"}, []string{"hash: does not match the rule: Only SHA-1 hashes are supported"}},
 		{"unknown param with suggestion", "get_agents", map[string]any{"excludeids": "1"}, []string{`excludeids: unknown parameter (did you mean "excludeIds"?)`}},
 		{"object for text", "get_agents", map[string]any{"computerName__like": map[string]any{"a": 1}}, []string{"computerName__like: must be text, got an object"}},
-		{"message too long", "broadcast_message_to_agent", map[string]any{"message": string(make([]byte, 141))}, []string{"message:", "140"}},
+		{"message too long", "broadcast_message_to_agent", map[string]any{"message": strings.Repeat("a", 141)}, []string{"message:", "140"}},
+		{"invalid UTF-8 text", "get_agents", map[string]any{"computerName__like": "FIN\xff"}, []string{"computerName__like: is not valid UTF-8"}},
+		{"invalid UTF-8 list item", "get_agents", map[string]any{"agentVersions": "23.4\xc3"}, []string{"agentVersions: is not valid UTF-8"}},
+		{"blank multiselect item", "get_agent_count", map[string]any{"osTypes": "windows,,linux"}, []string{"osTypes: item 2 is blank"}},
+		{"decimal NaN from Go", "get_agents", map[string]any{"totalMemoryGB__lt": math.NaN()}, []string{"totalMemoryGB__lt: must be a finite number"}},
+		{"text default bound", "get_agents", map[string]any{"computerName__like": strings.Repeat("a", 300)}, []string{"computerName__like:", "255"}},
 		{"every problem at once", "get_agents", map[string]any{"limit": "0", "isActive": "maybe", "idz": "1"},
 			[]string{"limit:", `isActive: must be one of "Any", "true", "false", got "maybe"`, "idz: unknown parameter"}},
 	}

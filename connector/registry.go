@@ -28,6 +28,8 @@ type Call struct {
 	Operation *Operation
 	Params    Params
 	Config    *Config
+
+	targets targets
 }
 
 // ErrUnknownOperation is returned by Lookup for a name with no handler.

@@ -8,6 +8,6 @@ import (
 // BroadcastMessage shows a message on the selected agents.
 const BroadcastMessage = "broadcast_message_to_agent"
 
-var broadcastMessage = agentFilterAction(sentinelone.ActionBroadcast, func(p connector.Params) map[string]any {
+var broadcastMessage = agentFilterAction(sentinelone.ActionBroadcast, "broadcast a message to", func(p connector.Params) map[string]any {
 	return map[string]any{"message": p.String("message")}
 })

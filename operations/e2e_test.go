@@ -140,14 +140,22 @@ func testAgentAction(t *testing.T, h *harness) {
 				assert.True(t, tt.changed(a), "%s: agent %s not changed", tt.action, id)
 			}
 			h.requireUntouched(before, targets)
+			for _, reported := range got.Agents {
+				a, _ := h.sim.Sim.Agent(reported["id"].(string))
+				assert.Equal(t, a.NetworkStatus, reported["networkStatus"], "agents must show the state after the action")
+				assert.Equal(t, a.IsDecommissioned, reported["isDecommissioned"], "agents must show the state after the action")
+			}
 			c := h.calls()
-			require.Len(t, c, 2)
+			require.Len(t, c, 4, "resolve, population count, action, state after")
 			assert.Equal(t, "GET", c[0].Method)
 			assert.Equal(t, "/agents", c[0].Path)
 			assert.Equal(t, strings.Join(targets, ","), c[0].Query.Get("ids"))
 			assert.Equal(t, "false", c[0].Query.Get("isDecommissioned"))
+			assert.Equal(t, "/agents/count", c[1].Path)
 			assert.Equal(t, call{Method: "POST", Path: "/agents/actions/" + tt.endpoint,
-				Body: `{"data":{},"filter":{"ids":["` + targets[0] + `","` + targets[1] + `"]}}`}, call{Method: c[1].Method, Path: c[1].Path, Body: c[1].Body})
+				Body: `{"data":{},"filter":{"ids":["` + targets[0] + `","` + targets[1] + `"]}}`}, call{Method: c[2].Method, Path: c[2].Path, Body: c[2].Body})
+			assert.Equal(t, "GET", c[3].Method)
+			assert.Equal(t, strings.Join(targets, ","), c[3].Query.Get("ids"))
 		})
 	}
 	t.Run("group ids", func(t *testing.T) {
@@ -164,18 +172,12 @@ func testAgentAction(t *testing.T, h *harness) {
 		assert.Equal(t, len(members), got.AffectedAgents)
 		h.requireUntouched(before, members)
 	})
-	t.Run("no match acts on nothing", func(t *testing.T) {
+	t.Run("unknown ids fail and act on nothing", func(t *testing.T) {
 		h.t = t
 		h.reset()
-		var got struct {
-			AffectedAgents int      `json:"affected_agents"`
-			AgentIDs       []string `json:"agent_ids"`
-			Message        string   `json:"message"`
-		}
-		h.ok("agent_action", map[string]any{"action": "Isolate Agent Network", "ids": "1"}, &got)
-		assert.Equal(t, 0, got.AffectedAgents)
-		assert.Empty(t, got.AgentIDs)
-		assert.Contains(t, got.Message, "nothing was done")
+		status, msg := h.fail("agent_action", map[string]any{"action": "Isolate Agent Network", "ids": "1"})
+		assert.Equal(t, http.StatusNotFound, status)
+		assert.Contains(t, msg, "none of the given agent ids exists: 1")
 		for _, c := range h.calls() {
 			assert.NotEqual(t, "POST", c.Method, "no action may be sent when nothing matched")
 		}
@@ -220,7 +222,9 @@ func testCommission(t *testing.T, h *harness) {
 	assert.Equal(t, id, got.AgentID)
 	a, _ := h.sim.Sim.Agent(id)
 	assert.False(t, a.IsDecommissioned)
-	assert.Equal(t, []call{{Method: "POST", Path: "/agents/" + id + "/recommission", Query: map[string][]string{}}}, h.calls())
+	c := h.calls()
+	require.Len(t, c, 3, "look-up, population count, recommission")
+	assert.Equal(t, call{Method: "POST", Path: "/agents/" + id + "/recommission", Query: map[string][]string{}}, c[2])
 }
 
 func testAgentReads(t *testing.T, h *harness) {
@@ -385,10 +389,10 @@ func testMitigate(t *testing.T, h *harness) {
 			}
 			threats = h.sim.Sim.Threats()
 			c := h.calls()
-			require.Len(t, c, 2)
+			require.Len(t, c, 3, "resolve, population count, action")
 			assert.Equal(t, target.ID, c[0].Query.Get("ids"))
 			assert.Equal(t, call{Method: "POST", Path: "/threats/mitigate/" + tt.path, Body: `{"data":{},"filter":{"ids":["` + target.ID + `"]}}`},
-				call{Method: c[1].Method, Path: c[1].Path, Body: c[1].Body})
+				call{Method: c[2].Method, Path: c[2].Path, Body: c[2].Body})
 		})
 	}
 }
@@ -415,13 +419,13 @@ func testBenign(t *testing.T, h *harness) {
 	assert.Equal(t, 1, got.Affected)
 	after, _ := h.sim.Sim.Threat(target.ID)
 	c := h.calls()
-	require.Len(t, c, 2)
+	require.Len(t, c, 3, "resolve, population count, action")
 	if h.version == "2.0" {
 		assert.True(t, after.MarkedAsBenign)
-		assert.Equal(t, "/threats/mark-as-benign", c[1].Path)
+		assert.Equal(t, "/threats/mark-as-benign", c[2].Path)
 	} else {
 		assert.Equal(t, "false_positive", after.AnalystVerdict)
-		assert.Equal(t, "/threats/analyst-verdict", c[1].Path)
-		assert.Equal(t, `{"data":{"analystVerdict":"false_positive"},"filter":{"ids":["`+target.ID+`"]}}`, c[1].Body)
+		assert.Equal(t, "/threats/analyst-verdict", c[2].Path)
+		assert.Equal(t, `{"data":{"analystVerdict":"false_positive"},"filter":{"ids":["`+target.ID+`"]}}`, c[2].Body)
 	}
 }

@@ -8,6 +8,6 @@ import (
 // FetchAgentLogs asks the selected agents to upload their logs to the console.
 const FetchAgentLogs = "fetch_agent_logs"
 
-var fetchAgentLogs = agentFilterAction(sentinelone.ActionFetchLogs, func(connector.Params) map[string]any {
+var fetchAgentLogs = agentFilterAction(sentinelone.ActionFetchLogs, "fetch the logs of", func(connector.Params) map[string]any {
 	return map[string]any{"agentLogs": true}
 })

@@ -19,25 +19,22 @@ type countResult struct {
 
 // getAgentCount asks SentinelOne for the count; excluded ids are counted separately with
 // the same filter and subtracted, and skip and limit bound the result as they bound
-// get_agents.
+// get_agents. Long id lists are counted in parts that each fit a request line.
 func getAgentCount(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	sel, err := newAgentSelection(call.Params)
-	if err != nil {
-		return nil, err
-	}
-	n, err := client.Agents.Count(ctx, sel.filter)
+	sel := newAgentSelection(call.Params)
+	n, err := countSplit(ctx, sel.filter.Filter(), client.Agents.Count)
 	if err != nil {
 		return nil, err
 	}
 	if len(sel.exclude) > 0 {
 		excluded := slices.Sorted(maps.Keys(sel.exclude))
-		if ids, ok := sel.filter["ids"].([]string); ok {
-			excluded = slices.DeleteFunc(excluded, func(id string) bool { return !slices.Contains(ids, id) })
+		if sel.given != nil {
+			excluded = slices.DeleteFunc(excluded, func(id string) bool { return !slices.Contains(sel.given, id) })
 		}
 		if len(excluded) > 0 {
-			f := maps.Clone(sel.filter)
-			f["ids"] = excluded
-			x, err := client.Agents.Count(ctx, f)
+			f := sel.filter
+			f.IDs = excluded
+			x, err := countSplit(ctx, f.Filter(), client.Agents.Count)
 			if err != nil {
 				return nil, err
 			}

@@ -22,7 +22,7 @@ type passphraseResult struct {
 
 func getAgentPassphrase(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	id := strings.TrimSpace(call.Params.String("agent_id"))
-	for page, err := range client.Agents.PassphrasePages(ctx, sentinelone.Filter{"ids": []string{id}}, sentinelone.ListOptions{Limit: 1}) {
+	for page, err := range client.Agents.PassphrasePages(ctx, sentinelone.AgentFilter{IDs: []string{id}}.Filter(), sentinelone.ListOptions{Limit: 1}) {
 		if err != nil {
 			return nil, err
 		}

@@ -13,10 +13,7 @@ import (
 const GetAgents = "get_agents"
 
 func getAgents(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	sel, err := newAgentSelection(call.Params)
-	if err != nil {
-		return nil, err
-	}
+	sel := newAgentSelection(call.Params)
 	return connector.NewItemStream(func(ctx context.Context, yield func(json.RawMessage) error) error {
 		return sel.walk(ctx, client, yield)
 	}), nil

@@ -31,7 +31,7 @@ func getApplications(ctx context.Context, call *connector.Call, client *sentinel
 // agentExists tells an empty answer for a real agent from an unknown agent id, which
 // SentinelOne answers the same way.
 func agentExists(ctx context.Context, client *sentinelone.Client, id string) error {
-	n, err := client.Agents.Count(ctx, sentinelone.Filter{"ids": []string{id}, "isDecommissioned": []bool{true, false}})
+	n, err := client.Agents.Count(ctx, sentinelone.AgentFilter{IDs: []string{id}, IsDecommissioned: []bool{true, false}}.Filter())
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ const GetThreatDetails = "get_threat_details"
 
 func getThreatDetails(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	id := strings.TrimSpace(call.Params.String("threat_id"))
-	for page, err := range client.Threats.Pages(ctx, sentinelone.Filter{"ids": []string{id}}, sentinelone.ListOptions{Limit: 1}) {
+	for page, err := range client.Threats.Pages(ctx, sentinelone.ThreatFilter{IDs: []string{id}}.Filter(), sentinelone.ListOptions{Limit: 1}) {
 		if err != nil {
 			return nil, err
 		}

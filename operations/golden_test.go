@@ -31,6 +31,10 @@ func TestGoldenRequests(t *testing.T) {
 		return call{Method: "GET", Path: "/agents", Query: q("ids", idList, "isDecommissioned", "false", "limit", "1000")}
 	}
 	ids2 := `{"ids":["` + a1 + `","` + a2 + `"]}`
+	// population is the count behind the whole-population guard of every agent action.
+	population := call{Method: "GET", Path: "/agents/count", Query: q("isDecommissioned", "false")}
+	threatPopulation := call{Method: "GET", Path: "/threats", Query: q("limit", "1")}
+	gone := h.agents(func(a s1sim.Agent) bool { return a.IsDecommissioned })[0].ID
 	tests := []struct {
 		op     string
 		params map[string]any
@@ -42,17 +46,18 @@ func TestGoldenRequests(t *testing.T) {
 		{"get_agent_count", map[string]any{"osTypes": []string{"windows", "linux"}, "infected": "true", "agentVersions": "23.4.2.14, 22.3.4.7", "isDecommissioned": "Any", "includeDecommissioned": true},
 			[]call{{Method: "GET", Path: "/agents/count", Query: q("osTypes", "windows,linux", "infected", "true", "agentVersions", "23.4.2.14,22.3.4.7")}}},
 		{"agent_action", map[string]any{"action": "Isolate Agent Network", "ids": a1 + "," + a2},
-			[]call{resolve(a1 + "," + a2), {Method: "POST", Path: "/agents/actions/disconnect", Body: `{"data":{},"filter":` + ids2 + `}`}}},
+			[]call{resolve(a1 + "," + a2), population, {Method: "POST", Path: "/agents/actions/disconnect", Body: `{"data":{},"filter":` + ids2 + `}`},
+				{Method: "GET", Path: "/agents", Query: q("ids", a1+","+a2, "isDecommissioned", "false,true", "limit", "1000")}}},
 		{"reconnect_agent_network", map[string]any{"ids": a1 + "," + a2},
-			[]call{resolve(a1 + "," + a2), {Method: "POST", Path: "/agents/actions/connect", Body: `{"data":{},"filter":` + ids2 + `}`}}},
+			[]call{resolve(a1 + "," + a2), population, {Method: "POST", Path: "/agents/actions/connect", Body: `{"data":{},"filter":` + ids2 + `}`}}},
 		{"broadcast_message_to_agent", map[string]any{"ids": a1 + "," + a2, "message": "Patch tonight"},
-			[]call{resolve(a1 + "," + a2), {Method: "POST", Path: "/agents/actions/broadcast", Body: `{"data":{"message":"Patch tonight"},"filter":` + ids2 + `}`}}},
+			[]call{resolve(a1 + "," + a2), population, {Method: "POST", Path: "/agents/actions/broadcast", Body: `{"data":{"message":"Patch tonight"},"filter":` + ids2 + `}`}}},
 		{"initiate_agent_scan", map[string]any{"ids": a1 + "," + a2},
-			[]call{resolve(a1 + "," + a2), {Method: "POST", Path: "/agents/actions/initiate-scan", Body: `{"data":{},"filter":` + ids2 + `}`}}},
+			[]call{resolve(a1 + "," + a2), population, {Method: "POST", Path: "/agents/actions/initiate-scan", Body: `{"data":{},"filter":` + ids2 + `}`}}},
 		{"abort_agent_scan", map[string]any{"ids": a1 + "," + a2},
-			[]call{resolve(a1 + "," + a2), {Method: "POST", Path: "/agents/actions/abort-scan", Body: `{"data":{},"filter":` + ids2 + `}`}}},
+			[]call{resolve(a1 + "," + a2), population, {Method: "POST", Path: "/agents/actions/abort-scan", Body: `{"data":{},"filter":` + ids2 + `}`}}},
 		{"fetch_agent_logs", map[string]any{"ids": a1 + "," + a2},
-			[]call{resolve(a1 + "," + a2), {Method: "POST", Path: "/agents/actions/fetch-logs", Body: `{"data":{"agentLogs":true},"filter":` + ids2 + `}`}}},
+			[]call{resolve(a1 + "," + a2), population, {Method: "POST", Path: "/agents/actions/fetch-logs", Body: `{"data":{"agentLogs":true},"filter":` + ids2 + `}`}}},
 		{"get_agent_passphrase", map[string]any{"agent_id": a1},
 			[]call{{Method: "GET", Path: "/agents/passphrases", Query: q("ids", a1, "limit", "1")}}},
 		{"get_application_installed_on_agent", map[string]any{"agent_id": a1},
@@ -68,13 +73,15 @@ func TestGoldenRequests(t *testing.T) {
 			[]call{{Method: "GET", Path: "/threats", Query: q("contentHashes", threat.SHA1, "displayName", "Trojan", "agentIds", threat.AgentID,
 				"initiatedBy", "full_disk_scan,on_demand_scan", "limit", "20")}}},
 		{"mitigate_threats", map[string]any{"action": "Quarantine", "threat_id": threat.ID},
-			[]call{{Method: "GET", Path: "/threats", Query: q("ids", threat.ID, "limit", "1000")},
+			[]call{{Method: "GET", Path: "/threats", Query: q("ids", threat.ID, "limit", "1000")}, threatPopulation,
 				{Method: "POST", Path: "/threats/mitigate/quarantine", Body: `{"data":{},"filter":{"ids":["` + threat.ID + `"]}}`}}},
 		{"mark_threat_as_benign", map[string]any{"threat_id": threat.ID},
-			[]call{{Method: "GET", Path: "/threats", Query: q("ids", threat.ID, "limit", "1000")},
+			[]call{{Method: "GET", Path: "/threats", Query: q("ids", threat.ID, "limit", "1000")}, threatPopulation,
 				{Method: "POST", Path: "/threats/analyst-verdict", Body: `{"data":{"analystVerdict":"false_positive"},"filter":{"ids":["` + threat.ID + `"]}}`}}},
-		{"commission_agent", map[string]any{"agent_id": a1},
-			[]call{{Method: "POST", Path: "/agents/" + a1 + "/recommission", Query: url.Values{}}}},
+		{"commission_agent", map[string]any{"agent_id": gone},
+			[]call{{Method: "GET", Path: "/agents", Query: q("ids", gone, "isDecommissioned", "false,true", "limit", "1")},
+				{Method: "GET", Path: "/agents/count", Query: q("isDecommissioned", "false,true")},
+				{Method: "POST", Path: "/agents/" + gone + "/recommission", Query: url.Values{}}}},
 	}
 	require.Len(t, tests, 17, "one golden case per operation")
 	for _, tt := range tests {
@@ -105,7 +112,7 @@ func TestDestructiveGuards(t *testing.T) {
 		want   string
 	}{
 		{"agent_action", map[string]any{"action": "Uninstall Agent", "isUninstalled": "Any"}, "at least one of ids, groupIds"},
-		{"agent_action", map[string]any{"action": "Shutdown Agent", "ids": " , "}, "ids: holds no id"},
+		{"agent_action", map[string]any{"action": "Shutdown Agent", "ids": " , "}, "ids: item 1 is blank"},
 		{"reconnect_agent_network", map[string]any{}, agentNarrowing},
 		{"reconnect_agent_network", map[string]any{"includeDecommissioned": true, "skip": 3, "limit": 10, "excludeIds": "1,2"}, agentNarrowing},
 		{"broadcast_message_to_agent", map[string]any{"message": "hello", "isActive": "Any", "osTypes": []string{}}, agentNarrowing},

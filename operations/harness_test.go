@@ -24,7 +24,7 @@ import (
 
 // harness is the connector server, over real HTTP, configured against its own simulator.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	sim     *s1sim.Server
 	app     *app.App
 	url     string
@@ -46,7 +46,13 @@ func (m mode) String() string {
 
 var modes = []mode{{"2.1", false}, {"2.1", true}, {"2.0", false}, {"2.0", true}}
 
-func newHarness(t *testing.T, m mode, simOpts s1sim.Options) *harness {
+func newHarness(t testing.TB, m mode, simOpts s1sim.Options) *harness {
+	t.Helper()
+	return newHarnessWith(t, m, simOpts, nil)
+}
+
+// newHarnessWith is newHarness with extra configuration values (max_targets, say).
+func newHarnessWith(t testing.TB, m mode, simOpts s1sim.Options, extra map[string]any) *harness {
 	t.Helper()
 	if simOpts.Agents == 0 {
 		simOpts.Agents, simOpts.Threats = 60, 30
@@ -58,6 +64,9 @@ func newHarness(t *testing.T, m mode, simOpts s1sim.Options) *harness {
 		values["api_token"] = s1sim.AdminAPIToken
 	} else {
 		values["username"], values["password"] = s1sim.AdminUser, s1sim.AdminPassword
+	}
+	for k, v := range extra {
+		values[k] = v
 	}
 	cfg := &connector.Config{ID: "11111111-1111-4111-8111-111111111111", Name: "tenant", Default: true, Values: values}
 	a, err := app.New(context.Background(), app.Options{
@@ -127,6 +136,18 @@ type call struct {
 	Path   string
 	Query  url.Values
 	Body   string
+}
+
+// actions returns the action requests (POSTs other than logins and logouts) since the last
+// reset.
+func (h *harness) actions() []call {
+	var out []call
+	for _, c := range h.calls() {
+		if c.Method == http.MethodPost {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // calls returns the API requests since the last reset, leaving out logins.

@@ -21,10 +21,19 @@ var mitigations = map[string]string{
 
 func mitigateThreats(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	label := call.Params.String("action")
-	action, ok := mitigations[label]
+	mitigation, ok := mitigations[label]
 	if !ok {
 		return nil, connector.InvalidParam("action", "unknown action %q", label)
 	}
+	return threatAction(ctx, call, client, "mitigate ("+label+")", func(f sentinelone.Filter) (int, error) {
+		res, err := client.Threats.Mitigate(ctx, mitigation, f)
+		return res.Affected, err
+	})
+}
+
+// threatAction runs a destructive threat operation: the threat filter of the call, the
+// narrowing rule, then runAction with apply on each batch of resolved ids.
+func threatAction(ctx context.Context, call *connector.Call, client *sentinelone.Client, verb string, apply func(sentinelone.Filter) (int, error)) (any, error) {
 	sel, err := newThreatSelection(call.Params, client.APIVersion())
 	if err != nil {
 		return nil, err
@@ -32,8 +41,11 @@ func mitigateThreats(ctx context.Context, call *connector.Call, client *sentinel
 	if err := requireNarrowing(call.Params, call.Operation, "threat", narrowingThreatParams); err != nil {
 		return nil, err
 	}
-	return runThreatAction(ctx, client, sel, label, func(f sentinelone.Filter) (int, error) {
-		res, err := client.Threats.Mitigate(ctx, action, f)
-		return res.Affected, err
-	})
+	o, err := runAction(ctx, call, client, sel, action{noun: "threat", verb: verb, apply: func(batch []string) (int, error) {
+		return apply(sentinelone.ThreatFilter{IDs: batch}.Filter())
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return newThreatActionResult(o), nil
 }

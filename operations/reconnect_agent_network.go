@@ -5,4 +5,4 @@ import "github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
 // ReconnectAgentNetwork reconnects the selected agents to the network.
 const ReconnectAgentNetwork = "reconnect_agent_network"
 
-var reconnectAgentNetwork = agentFilterAction(sentinelone.ActionConnect, nil)
+var reconnectAgentNetwork = agentFilterAction(sentinelone.ActionConnect, "reconnect", nil)

@@ -15,7 +15,7 @@ type opFunc func(ctx context.Context, call *connector.Call, client *sentinelone.
 func All() map[string]opFunc {
 	return map[string]opFunc{
 		GetAgents:             getAgents,
-		AgentAction:           agentAction,
+		AgentAction:           agentActionOp,
 		ReconnectAgentNetwork: reconnectAgentNetwork,
 		CommissionAgent:       commissionAgent,
 		GetAgentPassphrase:    getAgentPassphrase,
@@ -55,13 +55,9 @@ func bind(clients *Clients, f opFunc) connector.Handler {
 }
 
 // agentFilterAction builds an operation that applies a SentinelOne agent action to the
-// agents its agent filter selects, refusing a filter that selects every agent.
-func agentFilterAction(action string, data func(connector.Params) map[string]any) opFunc {
+// agents its agent filter selects, through runAction's checks.
+func agentFilterAction(act, verb string, data func(connector.Params) map[string]any) opFunc {
 	return func(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-		sel, err := newAgentSelection(call.Params)
-		if err != nil {
-			return nil, err
-		}
 		if err := requireNarrowing(call.Params, call.Operation, "agent", narrowingAgentParams); err != nil {
 			return nil, err
 		}
@@ -69,6 +65,17 @@ func agentFilterAction(action string, data func(connector.Params) map[string]any
 		if data != nil {
 			body = data(call.Params)
 		}
-		return runAgentAction(ctx, client, sel, action, body, false)
+		o, err := runAction(ctx, call, client, newAgentSelection(call.Params), agentAction(ctx, client, act, verb, body))
+		if err != nil {
+			return nil, err
+		}
+		return newAgentActionResult(o), nil
 	}
+}
+
+// agentAction is the action that applies a SentinelOne agent action to a batch of ids.
+func agentAction(ctx context.Context, client *sentinelone.Client, act, verb string, body map[string]any) action {
+	return action{noun: "agent", verb: verb, apply: func(batch []string) (int, error) {
+		return client.Agents.Action(ctx, act, sentinelone.AgentFilter{IDs: batch}.Filter(), body)
+	}}
 }

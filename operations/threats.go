@@ -20,49 +20,39 @@ var scanInitiators = []string{"full_disk_scan", "on_demand_scan"}
 // initiatedBy filter; on 2.0 no fromScan filter is confirmed, so the connector reads the
 // threat's own fromScan field. SentinelOne offers no hidden-threat filter at all.
 type threatSelection struct {
-	filter   sentinelone.Filter
-	fromScan *bool // applied by the connector (2.0)
+	filter   sentinelone.ThreatFilter
+	given    []string // the threat_id param, for reporting ids that select nothing
+	fromScan *bool    // applied by the connector (2.0)
 	skip     int
 	limit    int
 }
 
 func newThreatSelection(p connector.Params, version string) (*threatSelection, error) {
-	f := sentinelone.Filter{}
-	var errs connector.ParamErrors
-	for param, key := range map[string]string{"threat_id": "ids", "agent_id": "agentIds"} {
-		ids, err := idList(p, param)
-		if err != nil {
-			errs = append(errs, err.(*connector.ParamError))
-		} else if ids != nil {
-			f[key] = ids
-		}
-	}
 	if v, ok := triState(p, "isHidden"); ok {
-		errs = append(errs, &connector.ParamError{Param: "isHidden", Message: fmt.Sprintf(
-			"SentinelOne's threats API has no hidden-threat filter, so %q cannot be honoured; leave Is Hidden as Any", fmt.Sprint(v))})
+		return nil, &connector.ParamError{Param: "isHidden", Message: fmt.Sprintf(
+			"SentinelOne's threats API has no hidden-threat filter, so %q cannot be honoured; leave Is Hidden as Any", fmt.Sprint(v))}
 	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
+	sel := &threatSelection{given: idList(p, "threat_id")}
+	f := &sel.filter
+	f.IDs, f.AgentIDs = sel.given, idList(p, "agent_id")
 	if h := strings.TrimSpace(p.String("contentHash")); h != "" {
-		f["contentHashes"] = []string{strings.ToLower(h)}
+		f.ContentHashes = []string{strings.ToLower(h)}
 	}
 	if name := strings.TrimSpace(p.String("threatName")); name != "" {
 		if version == sentinelone.APIVersion20 {
-			f["displayName__like"] = name
+			f.DisplayNameLike = name
 		} else {
-			f["displayName"] = name
+			f.DisplayName = name
 		}
 	}
-	sel := &threatSelection{filter: f}
 	if v, ok := triState(p, "fromScan"); ok {
 		switch {
 		case version == sentinelone.APIVersion20:
 			sel.fromScan = &v
 		case v:
-			f["initiatedBy"] = scanInitiators
+			f.InitiatedBy = scanInitiators
 		default:
-			f["initiatedByNin"] = scanInitiators
+			f.InitiatedByNin = scanInitiators
 		}
 	}
 	if n, ok := p.Int("skip"); ok {
@@ -76,53 +66,108 @@ func newThreatSelection(p connector.Params, version string) (*threatSelection, e
 
 // walk calls fn with each selected threat, in SentinelOne's order.
 func (s *threatSelection) walk(ctx context.Context, client *sentinelone.Client, fn func(raw json.RawMessage) error) error {
-	if s.fromScan == nil {
-		pages := client.Threats.Pages(ctx, s.filter, sentinelone.ListOptions{Skip: s.skip, Limit: s.limit})
-		return walkPages(pages, nil, 0, 0, fn)
-	}
-	keep := func(raw json.RawMessage) (bool, error) {
-		var t struct {
-			ID       string `json:"id"`
-			FromScan bool   `json:"fromScan"`
+	opts := sentinelone.ListOptions{Skip: s.skip, Limit: s.limit}
+	var keep func(raw json.RawMessage) (bool, error)
+	if s.fromScan != nil {
+		opts = sentinelone.ListOptions{}
+		keep = func(raw json.RawMessage) (bool, error) {
+			var t struct {
+				ID       string `json:"id"`
+				FromScan bool   `json:"fromScan"`
+			}
+			if err := json.Unmarshal(raw, &t); err != nil {
+				return false, fmt.Errorf("list threats: decode threat %s: %w", t.ID, err)
+			}
+			return t.FromScan == *s.fromScan, nil
 		}
-		if err := json.Unmarshal(raw, &t); err != nil {
-			return false, fmt.Errorf("list threats: decode threat %s: %w", t.ID, err)
-		}
-		return t.FromScan == *s.fromScan, nil
 	}
-	return walkPages(client.Threats.Pages(ctx, s.filter, sentinelone.ListOptions{}), keep, s.skip, s.limit, fn)
+	pages, split, err := splitPages(s.filter.Filter(), opts, func(f sentinelone.Filter, o sentinelone.ListOptions) iterPages {
+		return client.Threats.Pages(ctx, f, o)
+	})
+	if err != nil {
+		return fmt.Errorf("list threats: %w", err)
+	}
+	return walkPages(pages, keep, split, s.skip, s.limit, fn)
 }
 
-// threatActionResult is the data of an action on threats.
-type threatActionResult struct {
-	Affected  int      `json:"affected"`
-	Message   string   `json:"message"`
-	ThreatIDs []string `json:"threat_ids"`
+// population counts every threat of the console: the population a threat selection draws from.
+func (s *threatSelection) population(ctx context.Context, client *sentinelone.Client) (int, error) {
+	n, err := client.Threats.Count(ctx, sentinelone.ThreatFilter{}.Filter())
+	if err != nil {
+		return 0, fmt.Errorf("count the threats the selection draws from: %w", err)
+	}
+	return n, nil
 }
 
-// runThreatAction resolves the selection, then applies act to exactly the resolved ids.
-func runThreatAction(ctx context.Context, client *sentinelone.Client, sel *threatSelection, what string, act func(f sentinelone.Filter) (int, error)) (*threatActionResult, error) {
-	ids := []string{}
-	err := sel.walk(ctx, client, func(raw json.RawMessage) error {
-		id, err := objectID(raw)
+// threatName reads a threat's name: threatInfo.threatName on 2.1, threatName on 2.0.
+func decodeThreat(raw json.RawMessage) (target, error) {
+	var t struct {
+		ThreatName string `json:"threatName"`
+		ThreatInfo *struct {
+			ThreatName string `json:"threatName"`
+		} `json:"threatInfo"`
+	}
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return target{}, fmt.Errorf("decode threat: %w", err)
+	}
+	id, err := objectID(raw)
+	if err != nil {
+		return target{}, err
+	}
+	name := t.ThreatName
+	if t.ThreatInfo != nil && t.ThreatInfo.ThreatName != "" {
+		name = t.ThreatInfo.ThreatName
+	}
+	return target{ID: id, Name: name}, nil
+}
+
+// resolve lists the selected threats.
+func (s *threatSelection) resolve(ctx context.Context, client *sentinelone.Client) ([]target, error) {
+	var out []target
+	err := s.walk(ctx, client, func(raw json.RawMessage) error {
+		t, err := decodeThreat(raw)
 		if err != nil {
-			return fmt.Errorf("list threats: %w", err)
+			return err
 		}
-		ids = append(ids, id)
+		out = append(out, t)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("resolve the selected threats: %w", err)
 	}
-	if len(ids) == 0 {
-		return &threatActionResult{Message: "no threat matched the selection; nothing was done", ThreatIDs: ids}, nil
+	return out, nil
+}
+
+// explain sorts the given threat ids that the selection left out into not found and
+// filtered out by the other params.
+func (s *threatSelection) explain(ctx context.Context, client *sentinelone.Client, resolved []target) (missing, error) {
+	var m missing
+	left := leftOut(s.given, resolved)
+	if len(left) == 0 {
+		return m, nil
 	}
-	n, err := actOnIDs(ids, func(batch []string) (int, error) {
-		return act(sentinelone.Filter{"ids": batch})
+	found := map[string]bool{}
+	pages, _, err := splitPages(sentinelone.ThreatFilter{IDs: left}.Filter(), sentinelone.ListOptions{},
+		func(f sentinelone.Filter, o sentinelone.ListOptions) iterPages {
+			return client.Threats.Pages(ctx, f, o)
+		})
+	if err != nil {
+		return m, err
+	}
+	err = walkPages(pages, nil, false, 0, 0, func(raw json.RawMessage) error {
+		id, err := objectID(raw)
+		found[id] = err == nil
+		return err
 	})
 	if err != nil {
-		return nil, err
+		return m, fmt.Errorf("look up the given threat ids that selected nothing: %w", err)
 	}
-	return &threatActionResult{Affected: n, ThreatIDs: ids,
-		Message: fmt.Sprintf("%s: SentinelOne reports %d of %d selected threat(s) affected", what, n, len(ids))}, nil
+	for _, id := range left {
+		if found[id] {
+			m.FilteredOut = append(m.FilteredOut, id)
+		} else {
+			m.NotFound = append(m.NotFound, id)
+		}
+	}
+	return m, nil
 }

@@ -17,6 +17,7 @@ targets=(
 	"FuzzValidateParams ./connector 60000"
 	"FuzzLoad ./connector 1500"
 	"FuzzNormalizeHost ./internal/sentinelone 50000"
+	"FuzzDestructiveSelection ./operations 400"
 )
 for entry in "${targets[@]}"; do
 	read -r name pkg count <<<"$entry"

@@ -411,9 +411,11 @@ func count2xx(es []exchange) int {
 	return n
 }
 
-// afterResolve returns a step that fires once the action's resolving GET /agents succeeded.
+// afterResolve returns a step that fires once the action's resolving reads (the selection and the
+// population count) succeeded.
 func afterResolve(do func()) step {
-	return step{method: http.MethodGet, path: "/agents", status: http.StatusOK, do: do}
+	// The population count behind the whole-population guard is the last read before the POST.
+	return step{method: http.MethodGet, path: "/agents/count", status: http.StatusOK, do: do}
 }
 
 // requireFailure asserts a failure envelope whose message holds every part.

@@ -406,6 +406,10 @@ func (c *Client) attempt(ctx context.Context, req *request, body []byte, authz s
 	if len(req.query) > 0 {
 		target += "?" + req.query.Encode()
 	}
+	if line := len(req.method) + len(" ") + len(target) - len(c.base.Scheme) - len("://") - len(c.base.Host) + len(" HTTP/1.1"); line > MaxRequestLine {
+		return nil, false, fmt.Errorf("%s %s: the request line would be %d bytes, above the %d the client sends; narrow or split the filter",
+			req.method, req.callPath(), line, MaxRequestLine)
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)

@@ -51,6 +51,21 @@ func (s *ThreatsService) Pages(ctx context.Context, f Filter, opts ListOptions) 
 	return s.client.pages(ctx, "list threats", "/threats", "threats", f, opts)
 }
 
+// Count returns the number of threats matching f: the totalItems of a one-item page of
+// GET /threats (there is no threat count endpoint).
+func (s *ThreatsService) Count(ctx context.Context, f Filter) (int, error) {
+	q, err := pageQuery(f, ListOptions{})
+	if err != nil {
+		return 0, fmt.Errorf("count threats: %w", err)
+	}
+	q.Set("limit", "1")
+	resp, err := s.client.call(ctx, &request{method: http.MethodGet, endpoint: "/threats", path: "threats", query: q, list: true})
+	if err != nil {
+		return 0, fmt.Errorf("count threats: %w", err)
+	}
+	return resp.TotalItems, nil
+}
+
 // Mitigate applies a mitigation (one of the Mitigate* constants) to the
 // threats matching f: POST /threats/mitigate/{action}.
 func (s *ThreatsService) Mitigate(ctx context.Context, action string, f Filter) (MitigationResult, error) {
