@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
@@ -65,4 +66,38 @@ func TestGetUpdateDeleteTakeANameOrAnID(t *testing.T) {
 	_, err = s.Get(ctx, "a2")
 	assert.ErrorIs(t, err, connector.ErrNoConfig)
 	assert.EqualError(t, err, `no configuration with id or name "a2"`, "the cause is said once")
+}
+
+// TestStoreFromBeforeTheRuleTakesUnrelatedChanges: a store written before the default rule
+// may hold a deactivated default; changes to other configurations still succeed, and the
+// next change to that default must follow the rule.
+func TestStoreFromBeforeTheRuleTakesUnrelatedChanges(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := configstore.Open(dir, manifest(t), testKey(1))
+	require.NoError(t, err)
+	a := create(t, s, userConfig("a"))
+	create(t, s, userConfig("b"))
+	require.NoError(t, s.Close())
+
+	db, err := bolt.Open(filepath.Join(dir, configstore.FileName), 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("configs"))
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal(b.Get([]byte(a.ID)), &rec))
+		rec["inactive"] = true
+		raw, _ := json.Marshal(rec)
+		return b.Put([]byte(a.ID), raw)
+	}))
+	require.NoError(t, db.Close())
+
+	s = open(t, dir)
+	_, err = s.Update(ctx, "b", body(t, map[string]any{"name": "b2"}), nil)
+	require.NoError(t, err)
+	_, err = s.Update(ctx, "a", body(t, map[string]any{"name": "a2"}), nil)
+	assert.ErrorIs(t, err, connector.ErrConfigConflict)
+	ch, err := s.Update(ctx, "a", body(t, map[string]any{"new_default": "b2"}), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{`default moved from "a" to "b2"`}, ch.Changes)
 }

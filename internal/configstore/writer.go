@@ -26,7 +26,10 @@ type writer struct {
 	// unset are the records asked to stop being the default; finish refuses the change if
 	// one still is.
 	unset []*record
-	notes []string
+	// touched are the records this transaction created or updated: the rule is enforced on
+	// them, so a store written before the rule still takes unrelated changes.
+	touched map[*record]bool
+	notes   []string
 }
 
 func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
@@ -65,7 +68,7 @@ func (w *writer) finish() error {
 		}
 	}
 	def := w.defaultRec()
-	if def != nil && def.Inactive {
+	if def != nil && def.Inactive && w.touched[def] {
 		return conflictRule("configuration %q is the default and cannot be deactivated until another one is the default: send \"new_default\": \"<id or name>\" with this change, or make another configuration the default first", def.Name)
 	}
 	if def == nil {
@@ -74,6 +77,13 @@ func (w *writer) finish() error {
 		}
 	}
 	return nil
+}
+
+func (w *writer) touch(rec *record) {
+	if w.touched == nil {
+		w.touched = map[*record]bool{}
+	}
+	w.touched[rec] = true
 }
 
 func (w *writer) defaultRec() *record {
@@ -186,6 +196,7 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 		return nil, err
 	}
 	w.recs = append(w.recs, rec)
+	w.touch(rec)
 	if err := w.put(rec); err != nil {
 		return nil, err
 	}
@@ -200,6 +211,7 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 
 func (w *writer) update(rec *record, in *input, check CheckFunc) (*record, error) {
 	m := w.s.manifest
+	w.touch(rec)
 	if in.name != nil && *in.name != rec.Name {
 		if other := byName(w.recs, *in.name); other != nil {
 			return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.name, m.Name, other.ID)
