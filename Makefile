@@ -5,12 +5,13 @@ VERSION   := 1.0.0
 DIST      := dist
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 LISTEN    ?= 127.0.0.1:8787
+SIM_LISTEN ?= 127.0.0.1:8788
 
 .PHONY: run build test lint bench sim clean rpm bundle rpm-check playbooks playbooks-check
 
-## run: build and start the connector with an embedded SentinelOne simulator
+## run: build and start the connector with an embedded SentinelOne simulator (on SIM_LISTEN, the same every run)
 run: build
-	CONNECTOR_DATA_DIR=$${CONNECTOR_DATA_DIR:-.run/data} ./$(DIST)/$(BINARY) serve --dev --listen $(LISTEN)
+	CONNECTOR_DATA_DIR=$${CONNECTOR_DATA_DIR:-.run/data} ./$(DIST)/$(BINARY) serve --dev --listen $(LISTEN) --sim-listen $(SIM_LISTEN)
 
 ## build: build the binary into dist/
 build:

@@ -71,6 +71,12 @@ func (k Kind) String() string {
 		return "disabled"
 	case KindOperation:
 		return "operation"
+	case KindUnavailable:
+		return "unavailable"
+	case KindBusy:
+		return "busy"
+	case KindTimeout:
+		return "timeout"
 	}
 	return "unknown"
 }

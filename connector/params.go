@@ -259,43 +259,6 @@ func paramIndex(params []*Param, name string) int {
 	return len(params)
 }
 
-// suggest names the declared parameter closest to name (ignoring case and underscores,
-// within two edits), for a misspelt parameter.
-func suggest(name string, byName map[string]*Param) string {
-	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
-	best, bestDist := "", 3
-	for _, cand := range sortedKeys(byName) {
-		if d := editDistance(norm(cand), norm(name)); d < bestDist {
-			best, bestDist = cand, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
-}
-
 // coerce normalises one value; given is false when the value means "not given".
 func coerce(p *Param, v any) (out any, given bool, err error) {
 	if v == nil {

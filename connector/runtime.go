@@ -135,7 +135,7 @@ func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, 
 	}
 	op := m.Operation(req.Operation)
 	if op == nil {
-		return nil, Errorf(KindNotFound, "connector %s %s has no operation %q", m.Name, m.Version, req.Operation)
+		return nil, m.UnknownOperation(req.Operation)
 	}
 	h, err := c.registry.Lookup(op.Name)
 	if err != nil {

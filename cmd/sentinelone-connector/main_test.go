@@ -126,7 +126,7 @@ func TestGracefulShutdown(t *testing.T) {
 	stdout := newSyncBuffer()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--shutdown-timeout", "10s", "--log-format", "json"}, stdout, io.Discard)
+		done <- run(ctx, []string{"serve", "--dev", "--listen", "127.0.0.1:0", "--sim-listen", "127.0.0.1:0", "--data-dir", dataDir, "--shutdown-timeout", "10s", "--log-format", "json"}, stdout, io.Discard)
 		stdout.w.Close()
 	}()
 	addr := stdout.next(t, regexp.MustCompile(`listening on http://(\S+)`))[1]

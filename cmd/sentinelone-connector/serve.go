@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -37,13 +38,25 @@ type serveFlags struct {
 	executeTimeout  time.Duration
 	caBundle        string
 	seedConfigs     string
+	seedOverwrite   bool
 	apiTokenFile    string
 	publicMetrics   bool
 	maxExecutes     int
 	tlsCert, tlsKey string
 	simAgents       int
 	simThreats      int
+	simListen       string
 }
+
+// DefaultSimListen is where serve --dev's simulator listens, the same on every run so that
+// configurations made in the last run still reach it.
+const DefaultSimListen = "127.0.0.1:8788"
+
+// Simulator certificate and key in the data directory (--dev).
+const (
+	simCertName = "simulator-cert.pem"
+	simKeyName  = "simulator-key.pem"
+)
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -91,15 +104,17 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", dur("CONNECTOR_SHUTDOWN_TIMEOUT", 30*time.Second), "time in-flight requests get to finish on SIGTERM (env CONNECTOR_SHUTDOWN_TIMEOUT)")
 	fs.DurationVar(&f.executeTimeout, "execute-timeout", dur("CONNECTOR_EXECUTE_TIMEOUT", 5*time.Minute), "deadline of one execute (env CONNECTOR_EXECUTE_TIMEOUT)")
 	fs.StringVar(&f.caBundle, "ca-bundle", env("CONNECTOR_CA_BUNDLE", ""), "PEM file of extra CAs trusted for SentinelOne consoles (env CONNECTOR_CA_BUNDLE)")
-	fs.StringVar(&f.seedConfigs, "seed-configs", env("CONNECTOR_SEED_CONFIGS", ""), "JSON file of SentinelOne configurations to create or update at start (env CONNECTOR_SEED_CONFIGS)")
+	fs.StringVar(&f.seedConfigs, "seed-configs", env("CONNECTOR_SEED_CONFIGS", ""), "JSON file of SentinelOne configurations created at start when absent (env CONNECTOR_SEED_CONFIGS)")
+	fs.BoolVar(&f.seedOverwrite, "seed-overwrite", boolean("CONNECTOR_SEED_OVERWRITE"), "apply the seeds (SENTINELONE_*, --seed-configs) over existing configurations of the same name, replacing changes made through the API (env CONNECTOR_SEED_OVERWRITE)")
 	fs.StringVar(&f.apiTokenFile, "api-token-file", env("CONNECTOR_API_TOKEN_FILE", ""), "file holding the bearer token clients must send; or set env CONNECTOR_API_TOKEN")
 	fs.BoolVar(&f.publicMetrics, "public-metrics", boolean("CONNECTOR_PUBLIC_METRICS"), "serve /metrics without authentication (env CONNECTOR_PUBLIC_METRICS)")
 	fs.IntVar(&f.maxExecutes, "max-executes", intEnv("CONNECTOR_MAX_EXECUTES", 64), "executes served at once; beyond it callers get 503 with Retry-After (env CONNECTOR_MAX_EXECUTES)")
 	fs.StringVar(&f.tlsCert, "tls-cert", env("CONNECTOR_TLS_CERT", ""), "PEM certificate to serve HTTPS with (env CONNECTOR_TLS_CERT)")
 	fs.StringVar(&f.tlsKey, "tls-key", env("CONNECTOR_TLS_KEY", ""), "PEM private key of --tls-cert (env CONNECTOR_TLS_KEY)")
+	fs.StringVar(&f.simListen, "sim-listen", env("CONNECTOR_SIM_LISTEN", DefaultSimListen), "loopback address of the embedded simulator (--dev); 127.0.0.1:0 picks a free port (env CONNECTOR_SIM_LISTEN)")
 	fs.IntVar(&f.simAgents, "sim-agents", s1sim.DefaultAgents, "agents in the embedded simulator's fleet (--dev)")
 	fs.IntVar(&f.simThreats, "sim-threats", s1sim.DefaultThreats, "threats in the embedded simulator (--dev)")
-	if perr := fs.Parse(args); perr != nil {
+	if perr := parseFlags(fs, args); perr != nil {
 		return nil, perr
 	}
 	if err != nil {
@@ -157,23 +172,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer func() { _ = logger.Sync() }()
 
 	opts := app.Options{Logger: logger, Dev: f.dev, ExecuteTimeout: f.executeTimeout,
-		DataDir: f.dataDir, SeedFile: f.seedConfigs,
-		Sim: s1sim.Options{Agents: f.simAgents, Threats: f.simThreats}}
+		DataDir: f.dataDir, SeedFile: f.seedConfigs, SeedOverwrite: f.seedOverwrite,
+		Sim: s1sim.Options{Agents: f.simAgents, Threats: f.simThreats}, SimAddr: f.simListen}
+	if f.dev && f.dataDir != "" {
+		opts.SimCertFile, opts.SimKeyFile = filepath.Join(f.dataDir, simCertName), filepath.Join(f.dataDir, simKeyName)
+		if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+	}
 	if f.manifest != "" {
 		if opts.Manifest, err = os.ReadFile(f.manifest); err != nil {
 			return fmt.Errorf("read manifest: %w", err)
 		}
 	}
-	if f.caBundle != "" {
-		pem, err := os.ReadFile(f.caBundle)
-		if err != nil {
-			return fmt.Errorf("read CA bundle: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("CA bundle %s holds no PEM certificate", f.caBundle)
-		}
-		opts.Client.RootCAs = pool
+	if opts.Client.RootCAs, err = loadCABundle(f.caBundle); err != nil {
+		return err
 	}
 	token, generated, err := apiToken(f)
 	if err != nil {
@@ -182,6 +195,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	opts.Server.APIToken, opts.Server.PublicMetrics, opts.Server.MaxConcurrentExecutes = token, f.publicMetrics, f.maxExecutes
 	a, err := app.New(ctx, opts)
 	if err != nil {
+		if f.dev && errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("the simulator's address %s is taken (another make run?): stop that one, or pick another with --sim-listen or CONNECTOR_SIM_LISTEN, 127.0.0.1:0 for any free port (%w)", f.simListen, err)
+		}
 		return err
 	}
 	defer a.Close()
@@ -212,7 +228,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "API token (generated for this run): %s\n", token)
 	}
 	if a.Sim != nil {
-		fmt.Fprintf(stdout, "SentinelOne simulator at %s (configuration %q, user %s)\n", a.Sim.URL, app.DevConfigName, s1sim.AdminUser)
+		printSimBanner(stdout, a.Sim.URL, opts.SimCertFile)
 	}
 	logger.Info("serving", zap.String("addr", l.Addr().String()), zap.Bool("dev", f.dev), zap.Bool("tls", f.tlsCert != ""))
 
@@ -306,4 +322,33 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// printSimBanner says where dev mode's simulator is and how to reach it by hand.
+func printSimBanner(w io.Writer, url, certFile string) {
+	fmt.Fprintf(w, "SentinelOne simulator at %s (configuration %q)\n", url, app.DevConfigName)
+	if certFile != "" {
+		fmt.Fprintf(w, "  certificate:      %s (kept across runs; curl --cacert %s %s/_sim/faults)\n", certFile, certFile, url)
+	} else {
+		fmt.Fprintln(w, "  certificate:      generated for this run only (give --data-dir to keep it)")
+	}
+	fmt.Fprintf(w, "  demo credentials: %s / %s or API token %s; read-only %s / %s or %s\n",
+		s1sim.AdminUser, s1sim.AdminPassword, s1sim.AdminAPIToken, s1sim.ViewerUser, s1sim.ViewerPassword, s1sim.ViewerAPIToken)
+	fmt.Fprintf(w, "  control endpoint: %s/_sim/faults, /_sim/requests, /_sim/expire-tokens, /_sim/reset\n", url)
+}
+
+// loadCABundle reads a PEM file of CA certificates; "" gives nil (the system's roots only).
+func loadCABundle(path string) (*x509.CertPool, error) {
+	if path == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read CA bundle: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA bundle %s holds no PEM certificate", path)
+	}
+	return pool, nil
 }

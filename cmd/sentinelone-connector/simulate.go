@@ -39,7 +39,7 @@ func parseSimulateFlags(args []string, stderr io.Writer) (opts s1sim.Options, li
 	fs.Float64Var(&f.DropRate, "drop-rate", 0, "probability (0..1) of dropping a connection")
 	fs.BoolVar(&f.Down, "down", false, "answer every API request with 503")
 	fs.BoolVar(&verbose, "verbose", false, "log every API request (method, path, status) to stderr")
-	if err = fs.Parse(args); err != nil {
+	if err = parseFlags(fs, args); err != nil {
 		return opts, "", "", false, err
 	}
 	if fs.NArg() > 0 {

@@ -36,6 +36,12 @@ type Options struct {
 	Dev bool
 	// Sim configures the embedded simulator in Dev mode.
 	Sim s1sim.Options
+	// SimAddr is the loopback address of the embedded simulator (default 127.0.0.1:0, any
+	// free port).
+	SimAddr string
+	// SimCertFile and SimKeyFile, when set, hold the simulator's TLS certificate and key
+	// across runs (generated there when absent), so what trusts it keeps trusting it.
+	SimCertFile, SimKeyFile string
 	// Configs is the configuration source; nil means an in-memory one (with the simulator's
 	// configuration in Dev mode).
 	Configs connector.ConfigSource
@@ -48,8 +54,13 @@ type Options struct {
 	// DataDir holds the configuration store; when set, configurations live there, the
 	// configuration API is mounted and Configs is ignored.
 	DataDir string
-	// SeedFile is a JSON list of configurations upserted into the store at start.
+	// SeedFile is a JSON list of configurations seeded into the store at start.
 	SeedFile string
+	// SeedOverwrite applies seeds (environment, SeedFile) over configurations of the same
+	// name; without it seeding only creates configurations that are absent.
+	SeedOverwrite bool
+	// NoSeed opens the store without seeding it (one-off commands such as exec).
+	NoSeed bool
 	// Getenv reads SENTINELONE_* seed variables and the secret key (default os.Getenv).
 	Getenv func(string) string
 }
@@ -105,9 +116,17 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		if opts.Sim.Logger == nil {
 			opts.Sim.Logger = opts.Logger.Named("s1sim")
 		}
-		a.Sim, err = s1sim.Start(opts.Sim)
+		addr := opts.SimAddr
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		if opts.SimCertFile != "" {
+			a.Sim, err = s1sim.StartWithCertFiles(addr, opts.Sim, opts.SimCertFile, opts.SimKeyFile)
+		} else {
+			a.Sim, err = s1sim.StartAt(addr, opts.Sim)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("start the SentinelOne simulator: %w", err)
+			return nil, err // it says "start simulator: …"
 		}
 		opts.Client.RootCAs = a.Sim.CertPool()
 		if opts.Configs == nil && opts.DataDir == "" {
@@ -175,24 +194,51 @@ func (a *App) openStore(ctx context.Context, m *connector.Manifest, opts Options
 	if err != nil {
 		return err
 	}
-	if _, err := configstore.SeedFromEnv(ctx, a.Store, opts.Getenv); err != nil {
+	if opts.NoSeed {
+		return nil
+	}
+	return a.seed(ctx, opts)
+}
+
+// seed applies the environment's and the seed file's configurations, and in Dev mode the
+// simulator's, logging what each did.
+func (a *App) seed(ctx context.Context, opts Options) error {
+	log := opts.Logger.Named("seed")
+	report := func(source string, results ...configstore.SeedResult) {
+		for _, r := range results {
+			log.Info(r.String(), zap.String("source", source), zap.String("configuration", r.Name), zap.String("action", r.Action))
+		}
+	}
+	res, err := configstore.SeedFromEnv(ctx, a.Store, opts.Getenv, opts.SeedOverwrite)
+	if err != nil {
 		return err
 	}
+	if res != nil {
+		report("environment", *res)
+	}
 	if opts.SeedFile != "" {
-		if _, err := configstore.SeedFromFile(ctx, a.Store, opts.SeedFile); err != nil {
+		results, err := configstore.SeedFromFile(ctx, a.Store, opts.SeedFile, opts.SeedOverwrite)
+		if err != nil {
 			return err
 		}
+		report(opts.SeedFile, results...)
 	}
-	if a.Sim != nil {
-		dev := DevConfig(a.Sim.URL).Values
-		env := map[string]string{
-			configstore.EnvConfigName: DevConfigName, configstore.EnvHost: a.Sim.URL,
-			configstore.EnvUsername: dev["username"].(string), configstore.EnvPassword: dev["password"].(string),
-			configstore.EnvAPIVersion: sentinelone.APIVersion21, configstore.EnvVerifySSL: "true",
-		}
-		if _, err := configstore.SeedFromEnv(ctx, a.Store, func(k string) string { return env[k] }); err != nil {
-			return fmt.Errorf("seed the simulator configuration: %w", err)
-		}
+	if a.Sim == nil {
+		return nil
+	}
+	dev := DevConfig(a.Sim.URL).Values
+	env := map[string]string{
+		configstore.EnvConfigName: DevConfigName, configstore.EnvHost: a.Sim.URL,
+		configstore.EnvUsername: dev["username"].(string), configstore.EnvPassword: dev["password"].(string),
+		configstore.EnvAPIVersion: sentinelone.APIVersion21, configstore.EnvVerifySSL: "true",
+	}
+	if res, err = configstore.SeedFromEnv(ctx, a.Store, func(k string) string { return env[k] }, opts.SeedOverwrite); err != nil {
+		return fmt.Errorf("seed the simulator configuration: %w", err)
+	}
+	report("simulator", *res)
+	if host, _ := res.Config.Values["host_name"].(string); host != a.Sim.URL {
+		log.Warn("the simulator configuration points elsewhere than the simulator; update its host_name or delete it to have it seeded again",
+			zap.String("configuration", DevConfigName), zap.String("host_name", host), zap.String("simulator", a.Sim.URL))
 	}
 	return nil
 }

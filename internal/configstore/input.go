@@ -28,12 +28,16 @@ type input struct {
 	active    *bool
 	config    map[string]any
 	ops       map[string]bool
+	// newDefault names (id or name) the configuration that takes the default over when this
+	// one stops being it, in the same change.
+	newDefault *string
 }
 
-// readOnlyFields may appear in a request (a GET answer sent back) and are ignored.
-var readOnlyFields = map[string]bool{"created": true, "updated": true}
+// readOnlyFields may appear in a request (a GET, create or update answer sent back) and are
+// ignored.
+var readOnlyFields = map[string]bool{"created": true, "updated": true, "message": true, "changes": true}
 
-var inputFields = []string{"config_id", "name", "connector_name", "connector_version", "default", "active", "config", "operations"}
+var inputFields = []string{"config_id", "name", "connector_name", "connector_version", "default", "active", "config", "operations", "new_default"}
 
 func invalid(field, format string, args ...any) error {
 	return connector.Errorf(connector.KindInvalid, "invalid configuration: %s: %s", field, fmt.Sprintf(format, args...))
@@ -113,6 +117,14 @@ func parseInput(m *connector.Manifest, body map[string]json.RawMessage) (*input,
 			return nil, invalid(f.name, "must be true or false")
 		}
 		*f.dst = &b
+	}
+	if raw, ok := present("new_default"); ok {
+		var ref string
+		if json.Unmarshal(raw, &ref) != nil || strings.TrimSpace(ref) == "" {
+			return nil, invalid("new_default", "must be the id or name of another configuration")
+		}
+		ref = strings.TrimSpace(ref)
+		in.newDefault = &ref
 	}
 	if raw, ok := present("config"); ok {
 		dec := json.NewDecoder(bytes.NewReader(raw))

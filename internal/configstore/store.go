@@ -17,7 +17,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
@@ -29,6 +28,9 @@ const FileName = "configs.db"
 
 // DefaultLockTimeout is how long Open waits for another process to release the file lock.
 const DefaultLockTimeout = 5 * time.Second
+
+// ErrLocked is wrapped by Open when another process (a running server) holds the store.
+var ErrLocked = berrors.ErrTimeout
 
 // formatVersion is the layout of the file; Open refuses any other.
 const formatVersion = "1"
@@ -270,18 +272,18 @@ func (s *Store) List(ctx context.Context) ([]*connector.Config, error) {
 	return out, nil
 }
 
-// Get returns the configuration with id; an unknown id is a KindNotFound error wrapping
-// connector.ErrNoConfig.
-func (s *Store) Get(ctx context.Context, id string) (*connector.Config, error) {
+// Get returns the configuration whose id or name is ref (an id first, as Resolve); an unknown
+// ref is a KindNotFound error wrapping connector.ErrNoConfig.
+func (s *Store) Get(ctx context.Context, ref string) (*connector.Config, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	found, err := s.find(func(recs []*record) *record { return byID(recs, id) })
+	found, err := s.find(func(recs []*record) *record { return byRef(recs, ref) })
 	if err != nil {
 		return nil, err
 	}
 	if found == nil {
-		return nil, notFound(id)
+		return nil, notFound(ref)
 	}
 	return s.toConfig(found)
 }
@@ -291,7 +293,8 @@ func (s *Store) Get(ctx context.Context, id string) (*connector.Config, error) {
 // check (or the store's WithValuesCheck when nil) runs on the validated values. A name or
 // id already in use is a KindInvalid error wrapping connector.ErrConfigExists; the check is
 // made inside the write transaction, so of concurrent creates of one name exactly one wins.
-func (s *Store) Create(ctx context.Context, body map[string]json.RawMessage, check CheckFunc) (*connector.Config, error) {
+// The first active configuration becomes the default; a deactivated one never does.
+func (s *Store) Create(ctx context.Context, body map[string]json.RawMessage, check CheckFunc) (*connector.ConfigChange, error) {
 	in, err := parseInput(s.manifest, body)
 	if err != nil {
 		return nil, err
@@ -300,60 +303,89 @@ func (s *Store) Create(ctx context.Context, body map[string]json.RawMessage, che
 		return nil, invalid("name", "is required")
 	}
 	var out *record
+	var notes []string
 	err = s.write(ctx, func(w *writer) error {
-		out, err = w.create(in, s.checkOr(check))
-		return err
+		if out, err = w.create(in, s.checkOr(check)); err != nil {
+			return err
+		}
+		if err := w.finish(); err != nil {
+			return err
+		}
+		notes = w.take()
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.toConfig(out)
+	return s.change(out, notes)
 }
 
-// Update changes the configuration id. Absent fields keep their stored values; config is
-// merged into the stored values field by field: a secret that is absent or sent as
-// connector.Mask keeps the stored one, "" or null clears a field. Every update moves
-// Updated forward.
-func (s *Store) Update(ctx context.Context, id string, body map[string]json.RawMessage, check CheckFunc) (*connector.Config, error) {
+// Update changes the configuration whose id or name is ref. Absent fields keep their stored
+// values; config is merged into the stored values field by field: a secret that is absent or
+// sent as connector.Mask keeps the stored one, "" or null clears a field. Every update moves
+// Updated forward. The default rule holds after every update: "default": false on the
+// default, or deactivating it, is refused (ErrConfigConflict) unless the same body names the
+// configuration taking the default over ("new_default"); a deactivated configuration cannot
+// become the default.
+func (s *Store) Update(ctx context.Context, ref string, body map[string]json.RawMessage, check CheckFunc) (*connector.ConfigChange, error) {
 	in, err := parseInput(s.manifest, body)
 	if err != nil {
 		return nil, err
 	}
 	var out *record
+	var notes []string
 	err = s.write(ctx, func(w *writer) error {
-		rec := byID(w.recs, id)
+		rec := byRef(w.recs, ref)
 		if rec == nil {
-			return notFound(id)
+			return notFound(ref)
 		}
 		if in.id != nil && *in.id != rec.ID {
-			return invalid("config_id", "is %q but the request is for %q", *in.id, clip(id))
+			return invalid("config_id", "is %q but the request is for %q", *in.id, clip(ref))
 		}
-		out, err = w.update(rec, in, s.checkOr(check))
-		return err
+		if out, err = w.update(rec, in, s.checkOr(check)); err != nil {
+			return err
+		}
+		if err := w.finish(); err != nil {
+			return err
+		}
+		notes = w.take()
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.toConfig(out)
+	return s.change(out, notes)
 }
 
-// Delete removes the configuration id. When it was the default, the oldest remaining one
-// becomes the default and is returned as promoted (nil when none is left).
-func (s *Store) Delete(ctx context.Context, id string) (deleted, promoted *connector.Config, err error) {
+func (s *Store) change(rec *record, notes []string) (*connector.ConfigChange, error) {
+	cfg, err := s.toConfig(rec)
+	if err != nil {
+		return nil, err
+	}
+	return &connector.ConfigChange{Config: cfg, Changes: notes}, nil
+}
+
+// Delete removes the configuration whose id or name is ref. When it was the default, the
+// oldest remaining active one becomes the default and is returned as promoted (nil when no
+// active one is left).
+func (s *Store) Delete(ctx context.Context, ref string) (deleted, promoted *connector.Config, err error) {
 	var del, pro *record
 	err = s.write(ctx, func(w *writer) error {
-		del = byID(w.recs, id)
+		del = byRef(w.recs, ref)
 		if del == nil {
-			return notFound(id)
+			return notFound(ref)
 		}
 		if err := w.bucket.Delete([]byte(del.ID)); err != nil {
 			return fmt.Errorf("delete configuration: %w", err)
 		}
 		w.remove(del)
-		if del.Default && len(w.recs) > 0 {
-			pro = w.recs[0]
-			return w.setDefault(pro)
+		if !del.Default {
+			return nil
 		}
+		if err := w.finish(); err != nil {
+			return err
+		}
+		pro = w.defaultRec()
 		return nil
 	})
 	if err != nil {
@@ -370,48 +402,6 @@ func (s *Store) Delete(ctx context.Context, id string) (deleted, promoted *conne
 	return deleted, promoted, nil
 }
 
-// upsertAll creates or, by name, updates every body in one transaction: all or nothing.
-func (s *Store) upsertAll(ctx context.Context, bodies []map[string]json.RawMessage, check CheckFunc) ([]*connector.Config, error) {
-	inputs := make([]*input, len(bodies))
-	for i, body := range bodies {
-		in, err := parseInput(s.manifest, body)
-		if err == nil && in.name == nil {
-			err = invalid("name", "is required")
-		}
-		if err != nil {
-			return nil, fmt.Errorf("configuration %d: %w", i+1, err)
-		}
-		inputs[i] = in
-	}
-	recs := make([]*record, len(inputs))
-	err := s.write(ctx, func(w *writer) error {
-		for i, in := range inputs {
-			var err error
-			if rec := byName(w.recs, *in.name); rec != nil {
-				recs[i], err = w.update(rec, in, s.checkOr(check))
-			} else {
-				recs[i], err = w.create(in, s.checkOr(check))
-			}
-			if err != nil {
-				return fmt.Errorf("configuration %d (%q): %w", i+1, *in.name, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*connector.Config, len(recs))
-	for i, r := range recs {
-		c, err := s.toConfig(r)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = c
-	}
-	return out, nil
-}
-
 func (s *Store) checkOr(check CheckFunc) CheckFunc {
 	if check != nil {
 		return check
@@ -419,12 +409,12 @@ func (s *Store) checkOr(check CheckFunc) CheckFunc {
 	return s.check
 }
 
-func notFound(id string) error {
-	return &connector.Error{Kind: connector.KindNotFound, Msg: fmt.Sprintf("no configuration with config_id %q", clip(id)), Err: connector.ErrNoConfig}
+func notFound(ref string) error {
+	return &connector.Error{Kind: connector.KindNotFound, Msg: fmt.Sprintf("no configuration with id or name %q", clip(ref)), Sentinel: connector.ErrNoConfig}
 }
 
 func conflict(format string, args ...any) error {
-	return &connector.Error{Kind: connector.KindInvalid, Msg: fmt.Sprintf(format, args...), Err: connector.ErrConfigExists}
+	return &connector.Error{Kind: connector.KindInvalid, Msg: fmt.Sprintf(format, args...), Sentinel: connector.ErrConfigExists}
 }
 
 // load returns the connector's records, oldest first.
@@ -453,6 +443,14 @@ func byID(recs []*record, id string) *record {
 	return nil
 }
 
+// byRef finds ref as an id first, then as a name, as execute resolves a configuration.
+func byRef(recs []*record, ref string) *record {
+	if ref == "" {
+		return nil
+	}
+	return match(recs, ref)
+}
+
 func byName(recs []*record, name string) *record {
 	for _, r := range recs {
 		if r.Name == name {
@@ -460,255 +458,4 @@ func byName(recs []*record, name string) *record {
 		}
 	}
 	return nil
-}
-
-// writer is one write transaction over the connector's records.
-type writer struct {
-	s      *Store
-	tx     *bolt.Tx
-	bucket *bolt.Bucket
-	recs   []*record
-}
-
-func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		recs, err := s.load(tx)
-		if err != nil {
-			return err
-		}
-		return fn(&writer{s: s, tx: tx, bucket: tx.Bucket(bucketConfigs), recs: recs})
-	})
-}
-
-func (w *writer) put(rec *record) error {
-	raw, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("encode configuration: %w", err)
-	}
-	if err := w.bucket.Put([]byte(rec.ID), raw); err != nil {
-		return fmt.Errorf("save configuration: %w", err)
-	}
-	return nil
-}
-
-func (w *writer) remove(rec *record) {
-	for i, r := range w.recs {
-		if r == rec {
-			w.recs = append(w.recs[:i], w.recs[i+1:]...)
-			return
-		}
-	}
-}
-
-// setDefault makes rec the one default and saves every record whose flag changed.
-func (w *writer) setDefault(rec *record) error {
-	for _, r := range w.recs {
-		want := r == rec
-		if r.Default == want && r != rec {
-			continue
-		}
-		r.Default = want
-		if err := w.put(r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (w *writer) create(in *input, check CheckFunc) (*record, error) {
-	m := w.s.manifest
-	if other := byName(w.recs, *in.name); other != nil {
-		return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.name, m.Name, other.ID)
-	}
-	id := uuid.NewString()
-	if in.id != nil {
-		id = *in.id
-		if w.bucket.Get([]byte(id)) != nil {
-			return nil, conflict("a configuration with config_id %s already exists", id)
-		}
-	}
-	raw := in.config
-	if raw == nil {
-		raw = map[string]any{}
-	}
-	for k, v := range raw {
-		if m.IsSecret(k) && v == connector.Mask {
-			return nil, invalid(k, "is the mask %q, not a value: give the secret itself", connector.Mask)
-		}
-	}
-	values, err := validateValues(m, raw, check)
-	if err != nil {
-		return nil, err
-	}
-	seq, err := w.bucket.NextSequence()
-	if err != nil {
-		return nil, fmt.Errorf("allocate sequence: %w", err)
-	}
-	now := time.Now().UTC()
-	rec := &record{
-		ID: id, Seq: seq, Name: *in.name, Connector: m.Name, Version: m.Version,
-		Inactive: in.active != nil && !*in.active,
-		Disabled: applyOperations(m, nil, in.ops), Created: now, Updated: now,
-	}
-	if err := w.s.setValues(rec, values); err != nil {
-		return nil, err
-	}
-	w.recs = append(w.recs, rec)
-	if len(w.recs) == 1 || (in.isDefault != nil && *in.isDefault) {
-		return rec, w.setDefault(rec)
-	}
-	return rec, w.put(rec)
-}
-
-func (w *writer) update(rec *record, in *input, check CheckFunc) (*record, error) {
-	m := w.s.manifest
-	if in.name != nil && *in.name != rec.Name {
-		if other := byName(w.recs, *in.name); other != nil {
-			return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.name, m.Name, other.ID)
-		}
-		rec.Name = *in.name
-	}
-	if in.config != nil {
-		current, err := w.s.values(rec)
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range in.config {
-			if m.IsSecret(k) && v == connector.Mask {
-				continue
-			}
-			current[k] = v
-		}
-		values, err := validateValues(m, current, check)
-		if err != nil {
-			return nil, err
-		}
-		if err := w.s.setValues(rec, values); err != nil {
-			return nil, err
-		}
-	}
-	if in.active != nil {
-		rec.Inactive = !*in.active
-	}
-	if in.ops != nil {
-		rec.Disabled = applyOperations(m, rec.Disabled, in.ops)
-	}
-	rec.Version = m.Version
-	now := time.Now().UTC()
-	if !now.After(rec.Updated) {
-		now = rec.Updated.Add(time.Nanosecond)
-	}
-	rec.Updated = now
-	switch {
-	case in.isDefault != nil && *in.isDefault && !rec.Default:
-		return rec, w.setDefault(rec)
-	case in.isDefault != nil && !*in.isDefault && rec.Default:
-		for _, r := range w.recs { // hand the default to the oldest other one, if any
-			if r != rec {
-				if err := w.setDefault(r); err != nil {
-					return nil, err
-				}
-				return rec, w.put(rec)
-			}
-		}
-	}
-	return rec, w.put(rec)
-}
-
-// setValues stores validated values: secrets sealed with the record's id, the rest in clear.
-func (s *Store) setValues(rec *record, values connector.Params) error {
-	rec.Values = map[string]any{}
-	rec.Secrets = map[string][]byte{}
-	for k, v := range values {
-		if !s.manifest.IsSecret(k) {
-			rec.Values[k] = v
-			continue
-		}
-		str, ok := v.(string)
-		if !ok {
-			return invalid(k, "must be text")
-		}
-		sealed, err := s.secrets.seal([]byte(str), secretAD(rec.ID, k))
-		if err != nil {
-			return fmt.Errorf("encrypt %s: %w", k, err)
-		}
-		rec.Secrets[k] = sealed
-	}
-	return nil
-}
-
-// values returns the record's values with its secrets decrypted.
-func (s *Store) values(rec *record) (map[string]any, error) {
-	out := make(map[string]any, len(rec.Values)+len(rec.Secrets))
-	for k, v := range rec.Values {
-		out[k] = s.normalize(k, v)
-	}
-	for k, sealed := range rec.Secrets {
-		plain, err := s.secrets.open(sealed, secretAD(rec.ID, k))
-		if err != nil {
-			return nil, fmt.Errorf("configuration %q field %s: %w", rec.Name, k, err)
-		}
-		out[k] = string(plain)
-	}
-	return out, nil
-}
-
-// normalize gives a decoded stored value the Go type validation gave it (see connector.Params).
-func (s *Store) normalize(field string, v any) any {
-	typ := ""
-	if f := s.manifest.ConfigField(field); f != nil {
-		typ = f.Type
-	}
-	switch typ {
-	case "integer":
-		if n, ok := v.(json.Number); ok {
-			if i, err := n.Int64(); err == nil {
-				return i
-			}
-		}
-	case "decimal":
-		if n, ok := v.(json.Number); ok {
-			if f, err := n.Float64(); err == nil {
-				return f
-			}
-		}
-	case "multiselect":
-		if list, ok := v.([]any); ok {
-			out := make([]string, 0, len(list))
-			for _, x := range list {
-				str, _ := x.(string)
-				out = append(out, str)
-			}
-			return out
-		}
-	}
-	return v
-}
-
-func (s *Store) toConfig(rec *record) (*connector.Config, error) {
-	values, err := s.values(rec)
-	if err != nil {
-		return nil, err
-	}
-	return &connector.Config{
-		ID: rec.ID, Name: rec.Name, Default: rec.Default, Inactive: rec.Inactive, Values: values,
-		Disabled: append([]string(nil), rec.Disabled...), Updated: rec.Updated,
-		Connector: rec.Connector, Version: rec.Version, Created: rec.Created,
-	}, nil
-}
-
-func decodeRecord(raw []byte) (*record, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var rec record
-	if err := dec.Decode(&rec); err != nil {
-		return nil, err
-	}
-	if rec.ID == "" || rec.Name == "" {
-		return nil, errors.New("record has no id or name")
-	}
-	return &rec, nil
 }

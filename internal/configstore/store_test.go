@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,9 +72,9 @@ func userConfig(name string) map[string]any {
 
 func create(t *testing.T, s *configstore.Store, v map[string]any) *connector.Config {
 	t.Helper()
-	cfg, err := s.Create(context.Background(), body(t, v), nil)
+	ch, err := s.Create(context.Background(), body(t, v), nil)
 	require.NoError(t, err)
-	return cfg
+	return ch.Config
 }
 
 func TestOpenRefusesGarbage(t *testing.T) {
@@ -178,7 +179,7 @@ func TestRestartKeepsConfigsAndEncryptsSecrets(t *testing.T) {
 	s, err := configstore.Open(dir, manifest(t), key)
 	require.NoError(t, err)
 	first := create(t, s, userConfig("prod"))
-	second := create(t, s, map[string]any{"name": "lab", "default": true, "active": false,
+	second := create(t, s, map[string]any{"name": "lab", "default": true,
 		"operations": map[string]any{"mitigate_threats": false},
 		"config":     map[string]any{"host_name": "lab.example.net", "api_token": apiToken, "verify_ssl": "false"}})
 	require.NoError(t, s.Close())
@@ -205,7 +206,6 @@ func TestRestartKeepsConfigsAndEncryptsSecrets(t *testing.T) {
 	assert.Equal(t, apiToken, def.Values["api_token"])
 	assert.Equal(t, false, def.Values["verify_ssl"])
 	assert.Equal(t, "2.1", def.Values["api_version"], "defaults are stored")
-	assert.True(t, def.Inactive)
 	assert.False(t, def.OperationEnabled("mitigate_threats"))
 	assert.True(t, def.OperationEnabled("get_agents"))
 	assert.True(t, def.Updated.Equal(second.Updated))
@@ -266,8 +266,12 @@ func TestExactlyOneDefault(t *testing.T) {
 	assert.Equal(t, []string{"b"}, defaults(t, s))
 
 	_, err = s.Update(ctx, b.ID, body(t, map[string]any{"default": false}), nil)
+	assert.ErrorIs(t, err, connector.ErrConfigConflict, "the default is not unset without a successor")
+	assert.Equal(t, []string{"b"}, defaults(t, s))
+	ch, err := s.Update(ctx, b.ID, body(t, map[string]any{"default": false, "new_default": "a"}), nil)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"a"}, defaults(t, s), "unsetting the default hands it to the oldest other")
+	assert.Equal(t, []string{`default moved from "b" to "a"`}, ch.Changes)
+	assert.Equal(t, []string{"a"}, defaults(t, s))
 
 	deleted, promoted, err := s.Delete(ctx, a.ID)
 	require.NoError(t, err)
@@ -324,8 +328,9 @@ func TestUpdatedMovesOnEveryUpdate(t *testing.T) {
 	cfg := create(t, s, userConfig("prod"))
 	prev := cfg.Updated
 	for i := 0; i < 5; i++ {
-		got, err := s.Update(ctx, cfg.ID, body(t, map[string]any{"active": i%2 == 0}), nil)
+		ch, err := s.Update(ctx, cfg.ID, body(t, map[string]any{"active": true, "name": fmt.Sprintf("prod-%d", i%2)}), nil)
 		require.NoError(t, err)
+		got := ch.Config
 		assert.True(t, got.Updated.After(prev), "update %d: %v is not after %v", i, got.Updated, prev)
 		resolved, err := s.Resolve(ctx, cfg.ID)
 		require.NoError(t, err)
@@ -411,15 +416,23 @@ func TestSeedFromEnv(t *testing.T) {
 		configstore.EnvVerifySSL: "false", configstore.EnvAPIVersion: "2.0",
 	}
 	getenv := func(k string) string { return env[k] }
-	cfg, err := configstore.SeedFromEnv(ctx, s, getenv)
+	res, err := configstore.SeedFromEnv(ctx, s, getenv, false)
 	require.NoError(t, err)
+	assert.Equal(t, configstore.SeedCreated, res.Action)
+	cfg := res.Config
 	assert.Equal(t, configstore.DefaultSeedName, cfg.Name)
 	assert.True(t, cfg.Default)
 
 	env[configstore.EnvHost] = "eu.example.net"
-	again, err := configstore.SeedFromEnv(ctx, s, getenv)
+	again, err := configstore.SeedFromEnv(ctx, s, getenv, false)
 	require.NoError(t, err)
-	assert.Equal(t, cfg.ID, again.ID, "a restart updates the seeded configuration")
+	assert.Equal(t, configstore.SeedKept, again.Action, "a restart keeps the configuration as it is")
+	assert.Equal(t, "usea1.example.net", again.Config.Values["host_name"])
+	again, err = configstore.SeedFromEnv(ctx, s, getenv, true)
+	require.NoError(t, err)
+	assert.Equal(t, configstore.SeedUpdated, again.Action, "overwrite applies the seed")
+	assert.Equal(t, []string{"host_name changed"}, again.Changes)
+	assert.Equal(t, cfg.ID, again.Config.ID)
 	cfgs, err := s.List(ctx)
 	require.NoError(t, err)
 	require.Len(t, cfgs, 1)
@@ -429,13 +442,13 @@ func TestSeedFromEnv(t *testing.T) {
 	assert.Equal(t, "2.0", cfgs[0].Values["api_version"])
 
 	env[configstore.EnvHost] = "eu.example.net:8"
-	_, err = configstore.SeedFromEnv(ctx, s, getenv)
+	_, err = configstore.SeedFromEnv(ctx, s, getenv, true)
 	assert.ErrorContains(t, err, "port 8", "seeds pass the store's values check")
 
-	none, err := configstore.SeedFromEnv(ctx, s, func(string) string { return "" })
+	none, err := configstore.SeedFromEnv(ctx, s, func(string) string { return "" }, false)
 	require.NoError(t, err)
 	assert.Nil(t, none)
-	_, err = configstore.SeedFromEnv(ctx, s, func(k string) string { return map[string]string{configstore.EnvAPIToken: apiToken}[k] })
+	_, err = configstore.SeedFromEnv(ctx, s, func(k string) string { return map[string]string{configstore.EnvAPIToken: apiToken}[k] }, false)
 	assert.ErrorContains(t, err, "SENTINELONE_HOST is required")
 }
 
@@ -450,13 +463,17 @@ func TestSeedFromFile(t *testing.T) {
 	}
 	write([]any{userConfig("prod"), map[string]any{"name": "lab", "default": true, "operations": map[string]any{"mitigate_threats": false},
 		"config": map[string]any{"host_name": "lab.example.net", "api_token": apiToken}}})
-	first, err := configstore.SeedFromFile(ctx, s, path)
+	first, err := configstore.SeedFromFile(ctx, s, path, false)
 	require.NoError(t, err)
 	require.Len(t, first, 2)
-	second, err := configstore.SeedFromFile(ctx, s, path)
+	second, err := configstore.SeedFromFile(ctx, s, path, false)
 	require.NoError(t, err)
-	assert.Equal(t, first[0].ID, second[0].ID)
-	assert.Equal(t, first[1].ID, second[1].ID)
+	assert.Equal(t, first[0].Config.ID, second[0].Config.ID)
+	assert.Equal(t, first[1].Config.ID, second[1].Config.ID)
+	assert.Equal(t, configstore.SeedKept, second[0].Action)
+	third, err := configstore.SeedFromFile(ctx, s, path, true)
+	require.NoError(t, err)
+	assert.Equal(t, configstore.SeedSame, third[1].Action, "nothing to change: %v", third[1].Changes)
 	cfgs, err := s.List(ctx)
 	require.NoError(t, err)
 	assert.Len(t, cfgs, 2, "seeding twice does not duplicate")
@@ -464,7 +481,7 @@ func TestSeedFromFile(t *testing.T) {
 
 	write([]any{map[string]any{"name": "new", "config": map[string]any{"host_name": "n.example.net", "api_token": apiToken}},
 		map[string]any{"name": "broken", "config": map[string]any{"host_name": "b.example.net"}}})
-	_, err = configstore.SeedFromFile(ctx, s, path)
+	_, err = configstore.SeedFromFile(ctx, s, path, false)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), path)
 	assert.Contains(t, err.Error(), `configuration 2 ("broken")`)
@@ -473,6 +490,6 @@ func TestSeedFromFile(t *testing.T) {
 	assert.Len(t, cfgs, 2, "a bad seed file changes nothing")
 
 	require.NoError(t, os.WriteFile(path, []byte(`{"name":"x"}`), 0o600))
-	_, err = configstore.SeedFromFile(ctx, s, path)
+	_, err = configstore.SeedFromFile(ctx, s, path, false)
 	assert.ErrorContains(t, err, "want a JSON list")
 }

@@ -71,7 +71,7 @@ func (e *HTTPExecutor) Execute(ctx context.Context, req connector.ExecuteRequest
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("execute %s: %w", req.Operation, err)
+		return nil, fmt.Errorf("build request: %w", err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	hreq.Header.Set("Accept", "application/json")
@@ -80,33 +80,33 @@ func (e *HTTPExecutor) Execute(ctx context.Context, req connector.ExecuteRequest
 	}
 	resp, err := e.client.Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("execute %s: %w", req.Operation, err)
+		return nil, err // it names the method and URL; the runner names the step and operation
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("execute %s: read answer: %w", req.Operation, err)
+		return nil, fmt.Errorf("read answer: %w", err)
 	}
 	if len(raw) > maxResponseBytes {
-		return nil, fmt.Errorf("execute %s: answer is larger than %d bytes", req.Operation, maxResponseBytes)
+		return nil, fmt.Errorf("answer is larger than %d bytes", maxResponseBytes)
 	}
 	var env envelope
 	if err := json.Unmarshal(raw, &env); err != nil || env.Status == "" {
-		return nil, fmt.Errorf("execute %s: HTTP %d from %s: not an execute answer: %s", req.Operation, resp.StatusCode, e.url, snippet(raw))
+		return nil, fmt.Errorf("HTTP %d from %s: not an execute answer: %s", resp.StatusCode, e.url, snippet(raw))
 	}
 	if resp.StatusCode/100 != 2 || !strings.EqualFold(env.Status, "Success") {
 		msg := env.Message
 		if msg == "" {
 			msg = "no message"
 		}
-		return nil, fmt.Errorf("execute %s: HTTP %d, status %s: %s", req.Operation, resp.StatusCode, env.Status, msg)
+		return nil, fmt.Errorf("HTTP %d, status %s: %s", resp.StatusCode, env.Status, msg)
 	}
 	var data any
 	if len(env.Data) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(env.Data))
 		dec.UseNumber()
 		if err := dec.Decode(&data); err != nil {
-			return nil, fmt.Errorf("execute %s: decode data: %w", req.Operation, err)
+			return nil, fmt.Errorf("decode data: %w", err)
 		}
 	}
 	return data, nil

@@ -390,7 +390,7 @@ func TestHTTPExecutorErrors(t *testing.T) {
 		{"failure envelope", func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprint(w, `{"data":null,"message":"CS-INTEGRATION-5: Error occurred while executing the connector action ERROR :: no agent matches","operation":"agent_action","status":"failed"}`)
-		}, "execute agent_action: HTTP 400, status failed: CS-INTEGRATION-5: Error occurred while executing the connector action ERROR :: no agent matches"},
+		}, "HTTP 400, status failed: CS-INTEGRATION-5: Error occurred while executing the connector action ERROR :: no agent matches"},
 		{"failed status on 200", func(w http.ResponseWriter, _ *http.Request) {
 			fmt.Fprint(w, `{"data":null,"message":"disabled","status":"failed"}`)
 		}, "HTTP 200, status failed: disabled"},
@@ -413,6 +413,7 @@ func TestHTTPExecutorErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantErr)
 			assert.NotContains(t, err.Error(), token)
+			assert.NotContains(t, err.Error(), "agent_action:", "the runner names the operation; the executor does not repeat it")
 		})
 	}
 }

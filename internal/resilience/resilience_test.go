@@ -788,7 +788,7 @@ func TestSIGTERMDrains(t *testing.T) {
 		callers         = 50
 		shutdownTimeout = 10 * time.Second
 	)
-	cmd := exec.Command(binary, "serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir(),
+	cmd := exec.Command(binary, "serve", "--dev", "--listen", "127.0.0.1:0", "--sim-listen", "127.0.0.1:0", "--data-dir", t.TempDir(),
 		"--shutdown-timeout", shutdownTimeout.String())
 	cmd.Env = childEnv()
 	stderr := &lockedBuffer{}

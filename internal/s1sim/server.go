@@ -42,17 +42,18 @@ func Start(opts Options) (*Server, error) {
 // 127.0.0.1, ::1 and localhost; only HTTP/1.1 is offered so that dropped
 // connections are real TCP closes.
 func StartAt(addr string, opts Options) (*Server, error) {
-	host, _, err := net.SplitHostPort(addr)
+	if err := checkLoopback(addr); err != nil {
+		return nil, err
+	}
+	cert, certPEM, _, err := selfSigned()
 	if err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
-	if !isLoopback(host) {
-		return nil, fmt.Errorf("start simulator: %q is not a loopback address", host)
-	}
-	cert, certPEM, err := selfSigned()
-	if err != nil {
-		return nil, fmt.Errorf("start simulator: %w", err)
-	}
+	return startTLS(addr, opts, cert, certPEM)
+}
+
+// startTLS serves a new Simulator on the loopback address addr with cert.
+func startTLS(addr string, opts Options, cert tls.Certificate, certPEM []byte) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
@@ -84,6 +85,17 @@ func StartAt(addr string, opts Options) (*Server, error) {
 		_ = s.srv.ServeTLS(ln, "", "")
 	}()
 	return s, nil
+}
+
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("start simulator: %w", err)
+	}
+	if !isLoopback(host) {
+		return fmt.Errorf("start simulator: %q is not a loopback address", host)
+	}
+	return nil
 }
 
 func isLoopback(host string) bool {
@@ -120,15 +132,16 @@ func (s *Server) Close() error {
 	return err
 }
 
-// selfSigned makes an ECDSA P-256 certificate for the loopback names.
-func selfSigned() (tls.Certificate, []byte, error) {
+// selfSigned makes an ECDSA P-256 certificate for the loopback names; it returns the
+// certificate and its PEM forms.
+func selfSigned() (cert tls.Certificate, certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("generate key: %w", err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("generate key: %w", err)
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("serial: %w", err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("serial: %w", err)
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{
@@ -145,17 +158,16 @@ func selfSigned() (tls.Certificate, []byte, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("create certificate: %w", err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("create certificate: %w", err)
 	}
 	keyDER, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("marshal key: %w", err)
+		return tls.Certificate{}, nil, nil, fmt.Errorf("marshal key: %w", err)
 	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("key pair: %w", err)
+	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+	if cert, err = tls.X509KeyPair(certPEM, keyPEM); err != nil {
+		return tls.Certificate{}, nil, nil, fmt.Errorf("key pair: %w", err)
 	}
-	return cert, certPEM, nil
+	return cert, certPEM, keyPEM, nil
 }

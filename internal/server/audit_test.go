@@ -139,11 +139,11 @@ func TestAuditFailures(t *testing.T) {
 		{"unknown configuration", withConfig("get_agents", "tenant-b", nil), s1sim.Faults{}, zapcore.InfoLevel, "no_config", "", "get_agents"},
 		{"duplicate key", []byte(`{"connector":"sentinelone","operation":"get_agents","operation":"agent_action"}`), s1sim.Faults{}, zapcore.InfoLevel, "invalid", "", ""},
 		{"unknown envelope key", []byte(`{"connector":"sentinelone","operation":"get_agents","confg":"x"}`), s1sim.Faults{}, zapcore.InfoLevel, "invalid", "", ""},
-		{"console down", execBody("get_agent_count", map[string]any{}), s1sim.Faults{Down: true}, zapcore.WarnLevel, "operation", "server_error", "get_agent_count"},
-		{"rate limited", execBody("get_agent_count", map[string]any{}), s1sim.Faults{RateLimitEvery: 1, RetryAfter: time.Millisecond}, zapcore.WarnLevel, "operation", "rate_limited", "get_agent_count"},
+		{"console down", execBody("get_agent_count", map[string]any{}), s1sim.Faults{Down: true}, zapcore.WarnLevel, "unavailable", "server_error", "get_agent_count"},
+		{"rate limited", execBody("get_agent_count", map[string]any{}), s1sim.Faults{RateLimitEvery: 1, RetryAfter: time.Millisecond}, zapcore.WarnLevel, "busy", "rate_limited", "get_agent_count"},
 		{"credentials", withConfig("get_agent_count", "wrong-password", map[string]any{}), s1sim.Faults{}, zapcore.WarnLevel, "operation", "credentials", "get_agent_count"},
 		{"tls", withConfig("get_agent_count", "untrusted-tls", map[string]any{}), s1sim.Faults{}, zapcore.WarnLevel, "operation", "tls", "get_agent_count"},
-		{"unreachable", withConfig("get_agent_count", "nothing-there", map[string]any{}), s1sim.Faults{}, zapcore.WarnLevel, "operation", "unreachable", "get_agent_count"},
+		{"unreachable", withConfig("get_agent_count", "nothing-there", map[string]any{}), s1sim.Faults{}, zapcore.WarnLevel, "unavailable", "unreachable", "get_agent_count"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,14 +15,16 @@ import (
 
 // ConfigStore is what the configuration API needs from a store of named configurations.
 // Bodies are FortiSOAR's create/update shape as read from the request; check is the extra
-// rule on validated values (nil: the store's own). Errors carry connector kinds; a duplicate
-// wraps connector.ErrConfigExists and an unknown id wraps connector.ErrNoConfig.
+// rule on validated values (nil: the store's own). ref is an id or a name, as execute takes
+// one. Errors carry connector kinds; a duplicate wraps connector.ErrConfigExists, a change
+// that breaks the default rule connector.ErrConfigConflict and an unknown ref
+// connector.ErrNoConfig.
 type ConfigStore interface {
 	List(ctx context.Context) ([]*connector.Config, error)
-	Get(ctx context.Context, id string) (*connector.Config, error)
-	Create(ctx context.Context, body map[string]json.RawMessage, check func(map[string]any) error) (*connector.Config, error)
-	Update(ctx context.Context, id string, body map[string]json.RawMessage, check func(map[string]any) error) (*connector.Config, error)
-	Delete(ctx context.Context, id string) (deleted, promoted *connector.Config, err error)
+	Get(ctx context.Context, ref string) (*connector.Config, error)
+	Create(ctx context.Context, body map[string]json.RawMessage, check func(map[string]any) error) (*connector.ConfigChange, error)
+	Update(ctx context.Context, ref string, body map[string]json.RawMessage, check func(map[string]any) error) (*connector.ConfigChange, error)
+	Delete(ctx context.Context, ref string) (deleted, promoted *connector.Config, err error)
 }
 
 // configAPI serves FortiSOAR's /api/integration/configuration/ routes over a store.
@@ -62,6 +64,9 @@ type configView struct {
 	Operations map[string]bool `json:"operations"`
 	Created    *time.Time      `json:"created,omitempty"`
 	Updated    time.Time       `json:"updated"`
+	// Message and Changes say what a create or update did; other answers leave them out.
+	Message string   `json:"message,omitempty"`
+	Changes []string `json:"changes,omitempty"`
 }
 
 // viewConfig is cfg as every route shows it: secrets masked, each operation's switch resolved.
@@ -87,12 +92,22 @@ func (s *Server) viewConfig(cfg *connector.Config) *configView {
 	return v
 }
 
+// viewChange is the answer to a create or update: the configuration and what changed.
+func (s *Server) viewChange(ch *connector.ConfigChange, verb string) *configView {
+	v := s.viewConfig(ch.Config)
+	v.Message, v.Changes = ch.Summary(verb), ch.Changes
+	if v.Changes == nil {
+		v.Changes = []string{}
+	}
+	return v
+}
+
 // storeError gives store failures the statuses of the configuration API.
 func storeError(err error) error {
 	switch {
-	case errors.Is(err, connector.ErrConfigExists):
+	case errors.Is(err, connector.ErrConfigExists), errors.Is(err, connector.ErrConfigConflict):
 		return errorf(http.StatusConflict, "%s", err.Error())
-	case errors.Is(err, connector.ErrNoConfig):
+	case errors.Is(err, connector.ErrNoConfig) && connector.KindOf(err) == connector.KindNotFound:
 		return errorf(http.StatusNotFound, "%s", err.Error())
 	case connector.KindOf(err) == connector.KindOperation:
 		// a store failure that carries no kind is the server's fault, not the request's
@@ -107,12 +122,12 @@ func (a *configAPI) create(c echo.Context) error {
 		return err
 	}
 	before := a.snapshot(c.Request().Context())
-	cfg, err := a.store.Create(c.Request().Context(), body, a.check)
+	ch, err := a.store.Create(c.Request().Context(), body, a.check)
 	if err != nil {
 		return storeError(err)
 	}
-	a.audit(c, "create", cfg, before)
-	return c.JSON(http.StatusCreated, a.s.viewConfig(cfg))
+	a.audit(c, "create", ch.Config, before)
+	return c.JSON(http.StatusCreated, a.s.viewChange(ch, "created"))
 }
 
 // listEnvelope is FortiSOAR's Hydra-style collection answer.
@@ -158,12 +173,12 @@ func (a *configAPI) update(c echo.Context) error {
 		return err
 	}
 	before := a.snapshot(c.Request().Context())
-	cfg, err := a.store.Update(c.Request().Context(), c.Param("id"), body, a.check)
+	ch, err := a.store.Update(c.Request().Context(), c.Param("id"), body, a.check)
 	if err != nil {
 		return storeError(err)
 	}
-	a.audit(c, "update", cfg, before)
-	return c.JSON(http.StatusOK, a.s.viewConfig(cfg))
+	a.audit(c, "update", ch.Config, before)
+	return c.JSON(http.StatusOK, a.s.viewChange(ch, "updated"))
 }
 
 // deleteBody answers a delete and says which configuration became the default, if any.
@@ -187,7 +202,7 @@ func (a *configAPI) remove(c echo.Context) error {
 		body.NewDefault = a.s.viewConfig(promoted)
 		body.Message = fmt.Sprintf("configuration %q deleted; %q is now the default", deleted.Name, promoted.Name)
 	case deleted.Default:
-		body.Message = fmt.Sprintf("configuration %q deleted; no configuration is left, so there is no default", deleted.Name)
+		body.Message = fmt.Sprintf("configuration %q deleted; no active configuration is left, so there is no default", deleted.Name)
 	default:
 		body.Message = fmt.Sprintf("configuration %q deleted", deleted.Name)
 	}

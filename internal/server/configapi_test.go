@@ -215,14 +215,15 @@ func TestConfigAPIRoundTrip(t *testing.T) {
 	}
 
 	status, raw := cs.call(t, http.MethodPut, cfgPath+lab.ID+"/", map[string]any{
-		"name": "lab-2", "default": true, "active": false, "operations": map[string]any{"mitigate_threats": false},
+		"name": "lab-2", "default": true, "operations": map[string]any{"mitigate_threats": false},
 		"config": map[string]any{"host_name": "lab2.example.net", "api_token": connector.Mask},
 	})
 	require.Equal(t, http.StatusOK, status, "body: %s", raw)
 	updated := decodeAs[configJSON](t, raw)
 	assert.Equal(t, "lab-2", updated.Name)
 	assert.True(t, updated.Default)
-	assert.False(t, updated.Active)
+	assert.True(t, updated.Active)
+	assert.Contains(t, decodeAs[struct{ Message string }](t, raw).Message, `configuration "lab-2" updated: renamed from "lab" to "lab-2"; host_name changed; operation mitigate_threats disabled; default moved from "prod" to "lab-2"`)
 	assert.False(t, updated.Operations["mitigate_threats"])
 	assert.True(t, updated.Operations["get_agents"])
 	assert.Equal(t, "lab2.example.net", updated.Config["host_name"])
@@ -262,7 +263,7 @@ func TestConfigAPIRoundTrip(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	del = decodeAs[deleted](t, raw)
 	assert.Nil(t, del.NewDefault)
-	assert.Contains(t, del.Message, "no configuration is left")
+	assert.Contains(t, del.Message, "no active configuration is left")
 
 	for _, e := range cs.logs.All() {
 		line := fmt.Sprint(e.Message, e.ContextMap())
@@ -301,10 +302,10 @@ func TestConfigAPIErrors(t *testing.T) {
 		{name: "bad JSON", giveMethod: http.MethodPost, giveBody: `{"name": "x",`, wantStatus: http.StatusBadRequest, wantMsg: "request body is not a JSON object"},
 		{name: "JSON list", giveMethod: http.MethodPost, giveBody: `[]`, wantStatus: http.StatusBadRequest, wantMsg: "request body is not a JSON object"},
 		{name: "bad JSON on update", giveMethod: http.MethodPut, givePath: "prod", giveBody: `nope`, wantStatus: http.StatusBadRequest, wantMsg: "not a JSON object"},
-		{name: "unknown id get", giveMethod: http.MethodGet, givePath: unknownID, wantStatus: http.StatusNotFound, wantMsg: "no configuration with config_id"},
-		{name: "unknown id put", giveMethod: http.MethodPut, givePath: unknownID, giveBody: map[string]any{"active": false}, wantStatus: http.StatusNotFound, wantMsg: "no configuration with config_id"},
-		{name: "unknown id delete", giveMethod: http.MethodDelete, givePath: unknownID + "/", wantStatus: http.StatusNotFound, wantMsg: "no configuration with config_id"},
-		{name: "name is not an id", giveMethod: http.MethodGet, givePath: "prod-by-name", wantStatus: http.StatusNotFound, wantMsg: "no configuration with config_id"},
+		{name: "unknown id get", giveMethod: http.MethodGet, givePath: unknownID, wantStatus: http.StatusNotFound, wantMsg: "no configuration with id or name"},
+		{name: "unknown id put", giveMethod: http.MethodPut, givePath: unknownID, giveBody: map[string]any{"active": false}, wantStatus: http.StatusNotFound, wantMsg: "no configuration with id or name"},
+		{name: "unknown id delete", giveMethod: http.MethodDelete, givePath: unknownID + "/", wantStatus: http.StatusNotFound, wantMsg: "no configuration with id or name"},
+		{name: "unknown name", giveMethod: http.MethodGet, givePath: "prod-by-name", wantStatus: http.StatusNotFound, wantMsg: "no configuration with id or name"},
 	}
 	other := cs.create(t, map[string]any{"name": "other", "config": prodConfig("")["config"]})
 	for _, tt := range tests {
@@ -434,7 +435,8 @@ func TestConfigAPIDisabledOperationsAndInactiveConfigs(t *testing.T) {
 	assert.Equal(t, "eu.example.net", seen.Values["host_name"], "an update takes effect on the next call")
 	assert.Equal(t, cfgPassword, seen.Values["password"], "handlers get the decrypted secret")
 
-	status, raw = cs.call(t, http.MethodPut, cfgPath+cfg.ID, map[string]any{"active": false})
+	spare := cs.create(t, map[string]any{"name": "spare", "config": prodConfig("")["config"]})
+	status, raw = cs.call(t, http.MethodPut, cfgPath+cfg.ID, map[string]any{"active": false, "new_default": spare.ID})
 	require.Equal(t, http.StatusOK, status, "body: %s", raw)
 	assert.Equal(t, connector.StatusDeactivated, cs.healthOf(t, cfg.ID))
 	status, raw = exec("get_agent_count")
@@ -447,7 +449,8 @@ func TestConfigAPIDisabledOperationsAndInactiveConfigs(t *testing.T) {
 	detail := decodeAs[struct {
 		Configurations []configJSON `json:"configurations"`
 	}](t, raw)
-	require.Len(t, detail.Configurations, 1)
+	require.Len(t, detail.Configurations, 2)
+	assert.Equal(t, "prod", detail.Configurations[0].Name)
 	assert.False(t, detail.Configurations[0].Active)
 	assert.Equal(t, connector.Mask, detail.Configurations[0].Config["password"])
 }

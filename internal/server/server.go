@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -179,8 +180,20 @@ func StatusOf(err error) int {
 		return http.StatusNotFound
 	case connector.KindDisabled:
 		return http.StatusForbidden
+	case connector.KindUnavailable:
+		return http.StatusBadGateway
+	case connector.KindBusy:
+		return http.StatusServiceUnavailable
+	case connector.KindTimeout:
+		return http.StatusGatewayTimeout
 	}
 	return http.StatusInternalServerError
+}
+
+// retryAfterSeconds is a Retry-After value: d rounded up to whole seconds, at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	secs := int64((d + time.Second - 1) / time.Second)
+	return strconv.FormatInt(max(secs, 1), 10)
 }
 
 // handleError is the one place that both logs a failure and answers it.
@@ -212,6 +225,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		for k, v := range he.header {
 			c.Response().Header()[k] = v
 		}
+	}
+	if status == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") == "" {
+		c.Response().Header().Set("Retry-After", retryAfterSeconds(connector.RetryAfterOf(err)))
 	}
 	l := s.log(c).With(zap.Int("status", status), zap.String("error", msg))
 	if status >= 500 {

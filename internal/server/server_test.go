@@ -170,9 +170,9 @@ func TestBadRequestsNeverReachSentinelOne(t *testing.T) {
 		{"config: verify_ssl type", "POST", cfgs, js, cfgJSON(map[string]any{"name": "x", "config": map[string]any{"host_name": "a.example.net", "api_token": "t-0123456789", "verify_ssl": "maybe"}}), 400, "verify_ssl: must be true or false", ""},
 		{"config: unknown field", "POST", cfgs, js, cfgJSON(map[string]any{"name": "x", "config": map[string]any{"host_name": "a.example.net", "api_token": "t-0123456789", "proxy": "p"}}), 400, "proxy: unknown parameter", ""},
 		{"config: unknown operation", "POST", cfgs, js, cfgJSON(map[string]any{"name": "x", "config": good, "operations": map[string]any{"reboot_agent": false}}), 400, `unknown operation(s) "reboot_agent"`, ""},
-		{"config: get unknown id", "GET", cfgs + "00000000-0000-4000-8000-00000000abcd/", "", nil, 404, "no configuration with config_id", ""},
-		{"config: update unknown id", "PUT", cfgs + "00000000-0000-4000-8000-00000000abcd/", js, []byte(`{"active":false}`), 404, "no configuration with config_id", ""},
-		{"config: delete unknown id", "DELETE", cfgs + "00000000-0000-4000-8000-00000000abcd/", "", nil, 404, "no configuration with config_id", ""},
+		{"config: get unknown id", "GET", cfgs + "00000000-0000-4000-8000-00000000abcd/", "", nil, 404, "no configuration with id or name", ""},
+		{"config: update unknown id", "PUT", cfgs + "00000000-0000-4000-8000-00000000abcd/", js, []byte(`{"active":false}`), 404, "no configuration with id or name", ""},
+		{"config: delete unknown id", "DELETE", cfgs + "00000000-0000-4000-8000-00000000abcd/", "", nil, 404, "no configuration with id or name", ""},
 		{"config: active not a boolean", "PUT", cfgs + sim.ID + "/", js, []byte(`{"active":"no"}`), 400, "active: must be true or false", ""},
 	}
 	require.GreaterOrEqual(t, len(tests), 60)
@@ -376,11 +376,16 @@ func TestConfigurationChangeTakesEffect(t *testing.T) {
 	require.NotEmpty(t, reqs)
 	assert.Equal(t, "ApiToken", reqs[len(reqs)-1].Auth, "the new configuration's API token is used at once")
 
-	body, _ := json.Marshal(map[string]any{"active": false})
-	resp, env := do(t, "PUT", ts.URL+"/api/integration/configuration/"+cfg.ID+"/", "application/json", body)
+	body, _ := json.Marshal(map[string]any{"name": "spare", "config": map[string]any{"host_name": a.Sim.URL, "api_token": s1sim.ViewerAPIToken}})
+	resp, env := do(t, "POST", ts.URL+"/api/integration/configuration/", "application/json", body)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, env.Message)
+	body, _ = json.Marshal(map[string]any{"active": false, "new_default": "spare"})
+	resp, env = do(t, "PUT", ts.URL+"/api/integration/configuration/"+cfg.ID+"/", "application/json", body)
 	require.Equal(t, http.StatusOK, resp.StatusCode, env.Message)
 	assert.Equal(t, "Deactivated", checkHealth().Status)
-	status, msg = count()
+	resp, env = do(t, "POST", ts.URL+"/api/integration/execute/", "application/json",
+		[]byte(`{"connector":"sentinelone","operation":"get_agent_count","config":"simulator","params":{}}`))
+	status, msg = resp.StatusCode, env.Message
 	assert.Equal(t, http.StatusForbidden, status)
 	assert.Contains(t, msg, "deactivated")
 }

@@ -1,0 +1,336 @@
+package configstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/fortisoar-connectors/sentinelone/connector"
+)
+
+// writer is one write transaction over the connector's records. It applies the default rule
+// — the default is active, and there is one whenever an active configuration exists — to
+// the transaction as a whole (finish, called last), so one change, or one seed file, may move the default
+// and deactivate the old one together. It notes every effect in words as it goes.
+type writer struct {
+	s      *Store
+	tx     *bolt.Tx
+	bucket *bolt.Bucket
+	recs   []*record
+	// unset are the records asked to stop being the default; finish refuses the change if
+	// one still is.
+	unset []*record
+	// touched are the records this transaction created or updated: the rule is enforced on
+	// them, so a store written before the rule still takes unrelated changes.
+	touched map[*record]bool
+	notes   []string
+}
+
+func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		recs, err := s.load(tx)
+		if err != nil {
+			return err
+		}
+		return fn(&writer{s: s, tx: tx, bucket: tx.Bucket(bucketConfigs), recs: recs})
+	})
+}
+
+func (w *writer) note(format string, args ...any) {
+	w.notes = append(w.notes, fmt.Sprintf(format, args...))
+}
+
+// take returns the notes made since the last take.
+func (w *writer) take() []string {
+	out := w.notes
+	w.notes = nil
+	return out
+}
+
+func conflictRule(format string, args ...any) error {
+	return &connector.Error{Kind: connector.KindInvalid, Msg: fmt.Sprintf(format, args...), Sentinel: connector.ErrConfigConflict}
+}
+
+// finish enforces the default rule on the state the transaction leaves.
+func (w *writer) finish() error {
+	for _, r := range w.unset {
+		if r.Default {
+			return conflictRule("configuration %q is the default and stays so until another one is: send \"new_default\": \"<id or name>\" with this change, or make another configuration the default (PUT …/configuration/<id or name>/ {\"default\": true})", r.Name)
+		}
+	}
+	def := w.defaultRec()
+	if def != nil && def.Inactive && w.touched[def] {
+		return conflictRule("configuration %q is the default and cannot be deactivated until another one is the default: send \"new_default\": \"<id or name>\" with this change, or make another configuration the default first", def.Name)
+	}
+	if def == nil {
+		if first := w.firstActive(nil); first != nil {
+			return w.moveDefault(first)
+		}
+	}
+	return nil
+}
+
+func (w *writer) touch(rec *record) {
+	if w.touched == nil {
+		w.touched = map[*record]bool{}
+	}
+	w.touched[rec] = true
+}
+
+func (w *writer) defaultRec() *record {
+	for _, r := range w.recs {
+		if r.Default {
+			return r
+		}
+	}
+	return nil
+}
+
+// firstActive returns the oldest active record other than except.
+func (w *writer) firstActive(except *record) *record {
+	for _, r := range w.recs {
+		if r != except && !r.Inactive {
+			return r
+		}
+	}
+	return nil
+}
+
+func (w *writer) put(rec *record) error {
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode configuration: %w", err)
+	}
+	if err := w.bucket.Put([]byte(rec.ID), raw); err != nil {
+		return fmt.Errorf("save configuration: %w", err)
+	}
+	return nil
+}
+
+func (w *writer) remove(rec *record) {
+	for i, r := range w.recs {
+		if r == rec {
+			w.recs = append(w.recs[:i], w.recs[i+1:]...)
+			return
+		}
+	}
+}
+
+// moveDefault makes rec (nil: none) the one default, saves every record whose flag changed
+// and notes the move.
+func (w *writer) moveDefault(rec *record) error {
+	old := w.defaultRec()
+	if old == rec {
+		return nil
+	}
+	for _, r := range w.recs {
+		if want := r == rec; r.Default != want {
+			r.Default = want
+			if err := w.put(r); err != nil {
+				return err
+			}
+		}
+	}
+	switch {
+	case old == nil:
+		w.note("%q is now the default", rec.Name)
+	case rec == nil:
+		w.note("there is no default: no active configuration is left to take it over from %q", old.Name)
+	default:
+		w.note("default moved from %q to %q", old.Name, rec.Name)
+	}
+	return nil
+}
+
+func (w *writer) create(in *input, check CheckFunc) (*record, error) {
+	m := w.s.manifest
+	if other := byName(w.recs, *in.name); other != nil {
+		return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.name, m.Name, other.ID)
+	}
+	if in.newDefault != nil {
+		return nil, invalid("new_default", "belongs to an update of the default configuration, not to a create")
+	}
+	inactive := in.active != nil && !*in.active
+	if in.isDefault != nil && *in.isDefault && inactive {
+		return nil, conflictRule("configuration %q cannot be the default while deactivated: create it with \"active\": true, or without \"default\": true", *in.name)
+	}
+	id := uuid.NewString()
+	if in.id != nil {
+		id = *in.id
+		if w.bucket.Get([]byte(id)) != nil {
+			return nil, conflict("a configuration with config_id %s already exists", id)
+		}
+	}
+	raw := in.config
+	if raw == nil {
+		raw = map[string]any{}
+	}
+	for k, v := range raw {
+		if m.IsSecret(k) && v == connector.Mask {
+			return nil, invalid(k, "is the mask %q, not a value: give the secret itself", connector.Mask)
+		}
+	}
+	values, err := validateValues(m, raw, check)
+	if err != nil {
+		return nil, err
+	}
+	seq, err := w.bucket.NextSequence()
+	if err != nil {
+		return nil, fmt.Errorf("allocate sequence: %w", err)
+	}
+	now := time.Now().UTC()
+	rec := &record{
+		ID: id, Seq: seq, Name: *in.name, Connector: m.Name, Version: m.Version, Inactive: inactive,
+		Disabled: applyOperations(m, nil, in.ops), Created: now, Updated: now,
+	}
+	if err := w.s.setValues(rec, values); err != nil {
+		return nil, err
+	}
+	w.recs = append(w.recs, rec)
+	w.touch(rec)
+	if err := w.put(rec); err != nil {
+		return nil, err
+	}
+	if inactive {
+		w.note("deactivated")
+	}
+	if (in.isDefault != nil && *in.isDefault) || w.defaultRec() == nil && !inactive {
+		return rec, w.moveDefault(rec)
+	}
+	return rec, nil
+}
+
+func (w *writer) update(rec *record, in *input, check CheckFunc) (*record, error) {
+	m := w.s.manifest
+	w.touch(rec)
+	if in.name != nil && *in.name != rec.Name {
+		if other := byName(w.recs, *in.name); other != nil {
+			return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.name, m.Name, other.ID)
+		}
+		w.note("renamed from %q to %q", rec.Name, *in.name)
+		rec.Name = *in.name
+	}
+	if in.config != nil {
+		if err := w.updateValues(rec, in.config, check); err != nil {
+			return nil, err
+		}
+	}
+	if in.active != nil && rec.Inactive == *in.active {
+		rec.Inactive = !*in.active
+		w.note("%s", map[bool]string{true: "deactivated", false: "activated"}[rec.Inactive])
+	}
+	if in.ops != nil {
+		disabled := applyOperations(m, rec.Disabled, in.ops)
+		for _, op := range m.Operations {
+			was, is := slices.Contains(rec.Disabled, op.Name), slices.Contains(disabled, op.Name)
+			if was != is {
+				w.note("operation %s %s", op.Name, map[bool]string{true: "disabled", false: "enabled"}[is])
+			}
+		}
+		rec.Disabled = disabled
+	}
+	rec.Version = m.Version
+	now := time.Now().UTC()
+	if !now.After(rec.Updated) {
+		now = rec.Updated.Add(time.Nanosecond)
+	}
+	rec.Updated = now
+	if err := w.put(rec); err != nil {
+		return nil, err
+	}
+	return rec, w.updateDefault(rec, in)
+}
+
+// updateDefault applies an update's "default" and "new_default"; finish checks the outcome.
+func (w *writer) updateDefault(rec *record, in *input) error {
+	wantDefault := in.isDefault != nil && *in.isDefault
+	if in.isDefault != nil && !*in.isDefault && rec.Default {
+		w.unset = append(w.unset, rec)
+	}
+	if in.newDefault != nil {
+		if wantDefault {
+			return invalid("new_default", "names another default, but \"default\" is true for this configuration")
+		}
+		target := match(w.recs, *in.newDefault)
+		switch {
+		case target == nil:
+			return &connector.Error{Kind: connector.KindInvalid, Msg: fmt.Sprintf("invalid configuration: new_default: no configuration with id or name %q", clip(*in.newDefault)), Sentinel: connector.ErrNoConfig}
+		case target == rec:
+			return invalid("new_default", "names this configuration itself")
+		case target.Inactive:
+			return conflictRule("configuration %q is deactivated and cannot become the default: activate it first (\"active\": true)", target.Name)
+		}
+		return w.moveDefault(target)
+	}
+	if wantDefault {
+		if rec.Inactive {
+			return conflictRule("configuration %q is deactivated and cannot become the default: send \"active\": true with \"default\": true", rec.Name)
+		}
+		return w.moveDefault(rec)
+	}
+	return nil
+}
+
+// updateValues merges config into the record's values, validates them and notes which fields
+// changed (by name only: a secret's value never appears).
+func (w *writer) updateValues(rec *record, config map[string]any, check CheckFunc) error {
+	m := w.s.manifest
+	current, err := w.s.values(rec)
+	if err != nil {
+		return err
+	}
+	before := make(map[string]any, len(current))
+	for k, v := range current {
+		before[k] = v
+	}
+	for k, v := range config {
+		if m.IsSecret(k) && v == connector.Mask {
+			continue
+		}
+		current[k] = v
+	}
+	values, err := validateValues(m, current, check)
+	if err != nil {
+		return err
+	}
+	var changed []string
+	for _, k := range sortedUnion(before, values) {
+		if !sameValue(before[k], values[k]) {
+			changed = append(changed, k)
+		}
+	}
+	if len(changed) > 0 {
+		w.note("%s changed", strings.Join(changed, ", "))
+	}
+	return w.s.setValues(rec, values)
+}
+
+// sameValue compares two configuration values by their JSON form.
+func sameValue(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}
+
+func sortedUnion(a map[string]any, b connector.Params) []string {
+	keys := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
