@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -107,4 +108,30 @@ func countSpelledFFFD(raw []byte) int {
 		}
 	}
 	return n
+}
+
+// BenchmarkStrictJSON measures the strict walk over a body near the 1 MiB limit: an id list
+// of 50,000 ids and 2,000 further params.
+func BenchmarkStrictJSON(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"connector":"sentinelone","operation":"get_agents","params":{"ids":"`)
+	for i := range 50000 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString("14182953270491269")
+	}
+	sb.WriteString(`"`)
+	for i := range 2000 {
+		sb.WriteString(`,"p` + strconv.Itoa(i) + `":[1,"two",{"k":null}]`)
+	}
+	sb.WriteString(`}}`)
+	raw := []byte(sb.String())
+	if err := checkStrictJSON(raw); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		_ = checkStrictJSON(raw)
+	}
 }
