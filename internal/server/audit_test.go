@@ -20,6 +20,7 @@ import (
 	"github.com/fortisoar-connectors/sentinelone/internal/app"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
 	"github.com/fortisoar-connectors/sentinelone/internal/server"
+	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
 // auditServer is the dev server logging into an observer.
@@ -94,8 +95,13 @@ func TestAuditEveryOperation(t *testing.T) {
 			assert.Positive(t, f["duration"])
 			assert.EqualValues(t, len(a.Sim.Sim.Requests()), f["upstream_requests"], "the SentinelOne requests of this call, no more, no less")
 			assert.Positive(t, f["upstream_requests"])
-			if ids, ok := f["target_ids"]; ok { // destructive operations report what they resolved
+			if _, destructive := operations.Destructive()[op.Name]; destructive {
+				ids, ok := f["target_ids"]
+				require.True(t, ok, "a destructive operation's audit line names its targets")
 				assert.EqualValues(t, len(ids.([]any)), f["target_count"])
+				assert.Positive(t, f["target_count"])
+			} else {
+				assert.NotContains(t, f, "target_ids")
 			}
 		})
 	}
