@@ -24,15 +24,33 @@ type ClientOptions struct {
 	Retry    sentinelone.RetryPolicy
 	Logger   *zap.Logger
 	Observer sentinelone.Observer
+	// MaxInline bounds the clients kept for inline configurations (0 → DefaultMaxInline);
+	// beyond it the least recently used one is logged out.
+	MaxInline int
+	// InlineIdle is how long an inline configuration's client stays unused before it is
+	// logged out (0 → DefaultInlineIdle).
+	InlineIdle time.Duration
+	// Now is the clock of idle eviction (nil → time.Now); tests move it.
+	Now func() time.Time
 }
 
+// Defaults of the inline client cache.
+const (
+	DefaultMaxInline  = 64
+	DefaultInlineIdle = 15 * time.Minute
+)
+
 // Clients builds one SentinelOne client per configuration and reuses it (and its login
-// token) until the configuration changes.
+// token): a stored configuration's until it changes, an inline configuration's while calls
+// keep coming with the same connection values (see inline.go).
 type Clients struct {
 	opts    ClientOptions
 	mu      sync.Mutex
 	cache   map[string]cachedClient
-	retired sync.WaitGroup // logouts of clients replaced by a changed configuration
+	inline  inlineCache
+	retired sync.WaitGroup // logouts of replaced and evicted clients
+	stop    chan struct{}  // closed by Close: ends the idle sweeper
+	stopped sync.Once
 }
 
 type cachedClient struct {
@@ -47,11 +65,25 @@ func NewClients(opts ClientOptions) *Clients {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
-	return &Clients{opts: opts, cache: map[string]cachedClient{}}
+	if opts.MaxInline <= 0 {
+		opts.MaxInline = DefaultMaxInline
+	}
+	if opts.InlineIdle <= 0 {
+		opts.InlineIdle = DefaultInlineIdle
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	c := &Clients{opts: opts, cache: map[string]cachedClient{}, inline: newInlineCache(), stop: make(chan struct{})}
+	go c.sweepIdle()
+	return c
 }
 
 // For returns the client of cfg, building a new one when cfg changed since the last call.
 func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
+	if cfg.Inline {
+		return c.forInline(cfg)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := cfg.ID + "\x00" + cfg.Name
@@ -62,11 +94,9 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc.RootCAs, sc.Timeout, sc.Retry = c.opts.RootCAs, c.opts.Timeout, c.opts.Retry
-	sc.Logger, sc.Observer = c.opts.Logger.With(zap.String("config", cfg.Name)), c.opts.Observer
-	client, err := sentinelone.New(sc)
+	client, err := c.build(sc, cfg.Name)
 	if err != nil {
-		return nil, fmt.Errorf("configuration %q: %w", cfg.Name, err)
+		return nil, err
 	}
 	if old, ok := c.cache[key]; ok {
 		c.retired.Go(old.client.Close) // its logout must not hold up this call
@@ -75,12 +105,27 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 	return client, nil
 }
 
+// build makes a client of sc with the server-wide options; name labels its logs.
+func (c *Clients) build(sc sentinelone.Config, name string) (*sentinelone.Client, error) {
+	sc.RootCAs, sc.Timeout, sc.Retry = c.opts.RootCAs, c.opts.Timeout, c.opts.Retry
+	sc.Logger, sc.Observer = c.opts.Logger.With(zap.String("config", name)), c.opts.Observer
+	client, err := sentinelone.New(sc)
+	if err != nil {
+		return nil, fmt.Errorf("configuration %q: %w", name, err)
+	}
+	return client, nil
+}
+
 // Close closes every cached client and waits for retired ones to finish closing.
 func (c *Clients) Close() {
+	c.stopped.Do(func() { close(c.stop) })
 	c.mu.Lock()
 	for k, cc := range c.cache {
 		cc.client.Close()
 		delete(c.cache, k)
+	}
+	for _, e := range c.inline.drain() {
+		e.client.Close()
 	}
 	c.mu.Unlock()
 	c.retired.Wait()

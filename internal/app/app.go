@@ -141,6 +141,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.Connector, err = connector.New(m, reg, opts.Configs,
 		connector.WithLogger(opts.Logger), connector.WithHealthChecker(a.Clients),
+		connector.WithValuesCheck(operations.CheckValues),
 		connector.WithExecuteTimeout(opts.ExecuteTimeout))
 	if err != nil {
 		a.Close()

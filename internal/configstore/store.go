@@ -43,7 +43,7 @@ var (
 
 // CheckFunc is an extra rule on validated configuration values, such as the vendor's
 // host-name rule. Its error is reported to the user as is, so it must not carry secrets.
-type CheckFunc = func(values map[string]any) error
+type CheckFunc = connector.ValuesCheck
 
 // Option configures Open.
 type Option func(*Store)
@@ -534,12 +534,7 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 	if raw == nil {
 		raw = map[string]any{}
 	}
-	for k, v := range raw {
-		if m.IsSecret(k) && v == connector.Mask {
-			return nil, invalid(k, "is the mask %q, not a value: give the secret itself", connector.Mask)
-		}
-	}
-	values, err := validateValues(m, raw, check)
+	values, err := m.CheckConfigValues(raw, check)
 	if err != nil {
 		return nil, err
 	}
@@ -582,7 +577,7 @@ func (w *writer) update(rec *record, in *input, check CheckFunc) (*record, error
 			}
 			current[k] = v
 		}
-		values, err := validateValues(m, current, check)
+		values, err := m.CheckConfigValues(current, check)
 		if err != nil {
 			return nil, err
 		}

@@ -31,6 +31,8 @@ type executeBody struct {
 	Operation string `validate:"required,max=128"`
 	Config    string `validate:"max=256"`
 	Params    map[string]any
+
+	Inline map[string]any // configuration values sent instead of a Config reference
 }
 
 var validate = validator.New(validator.WithRequiredStructEnabled())
@@ -83,10 +85,13 @@ func stringField(body map[string]json.RawMessage, name string) (string, error) {
 func decodeExecute(body map[string]json.RawMessage) (*executeBody, error) {
 	var b executeBody
 	var err error
-	for name, dst := range map[string]*string{"connector": &b.Connector, "version": &b.Version, "operation": &b.Operation, "config": &b.Config} {
+	for name, dst := range map[string]*string{"connector": &b.Connector, "version": &b.Version, "operation": &b.Operation} {
 		if *dst, err = stringField(body, name); err != nil {
 			return nil, err
 		}
+	}
+	if b.Config, b.Inline, err = decodeConfigRef(body["config"]); err != nil {
+		return nil, err
 	}
 	if raw, ok := body["params"]; ok && string(raw) != "null" {
 		dec := json.NewDecoder(bytes.NewReader(raw))
@@ -122,7 +127,7 @@ func (s *Server) execute(c echo.Context) error {
 	}
 	c.Set("operation", b.Operation)
 	data, err := s.conn.Execute(c.Request().Context(), connector.ExecuteRequest{
-		Connector: b.Connector, Version: b.Version, Operation: b.Operation, Config: b.Config, Params: b.Params,
+		Connector: b.Connector, Version: b.Version, Operation: b.Operation, Config: b.Config, Inline: b.Inline, Params: b.Params,
 	})
 	if err != nil {
 		return err
@@ -200,7 +205,11 @@ func (s *Server) healthcheck(c echo.Context) error {
 	if err := s.checkConnector(c); err != nil {
 		return err
 	}
-	h := s.conn.CheckHealth(c.Request().Context(), c.QueryParam("config"))
+	return s.writeHealth(c, s.conn.CheckHealth(c.Request().Context(), c.QueryParam("config")))
+}
+
+// writeHealth answers a health check in FortiSOAR's shape.
+func (s *Server) writeHealth(c echo.Context, h connector.Health) error {
 	m := s.conn.Manifest()
 	body := healthBody{
 		OK: h.Status == connector.StatusAvailable, Message: h.Message, Name: m.Name, Version: m.Version,
