@@ -6,7 +6,9 @@ DIST      := dist
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 LISTEN    ?= 127.0.0.1:8787
 
-.PHONY: run build test lint bench sim clean rpm bundle rpm-check playbooks playbooks-check
+PYTHON    ?= python3
+
+.PHONY: run build test test-python lint bench sim clean rpm bundle rpm-check playbooks playbooks-check
 
 ## run: build and start the connector with an embedded SentinelOne simulator
 run: build
@@ -16,9 +18,25 @@ run: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -buildmode=pie -ldflags "$(LDFLAGS)" -o $(DIST)/$(BINARY) ./cmd/$(BINARY)
 
-## test: the whole test suite, with the race detector
+## test: the whole test suite: Go with the race detector, then the bundle's Python tests
 test:
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory test-python
+
+## test-python: the import bundle's connector.py (stdlib unittest) against the built server
+## and simulator. Without python3 it says so loudly and skips, unless REQUIRE_PYTHON=1.
+test-python:
+	@if ! command -v $(PYTHON) >/dev/null 2>&1; then \
+		echo "#################################################################"; \
+		echo "## $(PYTHON) NOT FOUND: the Python tests of connector.py DID NOT RUN ##"; \
+		echo "## install python3 (apt-get install python3) and run make test  ##"; \
+		echo "#################################################################"; \
+		if [ "$(REQUIRE_PYTHON)" = 1 ]; then exit 1; fi; \
+	else \
+		$(MAKE) --no-print-directory build bundle >/dev/null && \
+		SENTINELONE_TEST_BINARY=$(DIST)/$(BINARY) SENTINELONE_TEST_BUNDLE=$(DIST)/sentinelone-$(VERSION).tgz \
+			$(PYTHON) -m unittest discover -s deploy/bundle/python/tests -t deploy/bundle/python/tests; \
+	fi
 
 ## lint: go vet and a gofmt check
 lint:
