@@ -62,8 +62,9 @@ playbooks:
 playbooks-check:
 	$(GO) run ./cmd/$(BINARY) playbook check --dir playbooks
 
-## rpm: build dist/cyops-connector-sentinelone-1.0.0-1.x86_64.rpm with nfpm (go tool; needs only Go)
-rpm: build
+## rpm: build dist/cyops-connector-sentinelone-1.0.0-1.x86_64.rpm with nfpm (go tool; needs only Go);
+## it ships the import bundle
+rpm: build bundle
 	GOARCH=$$($(GO) env GOARCH) $(GO) tool nfpm package --config deploy/nfpm.yaml --packager rpm --target $(DIST)/
 
 ## bundle: build dist/sentinelone-1.0.0.tgz, the FortiSOAR connector import bundle

@@ -7,6 +7,7 @@
 //	sentinelone-connector simulate [flags]  run the SentinelOne simulator
 //	sentinelone-connector playbook ...      check, collect and run the bundled playbooks
 //	sentinelone-connector version           print the version
+//	sentinelone-connector setup-client      create the API token and FortiSOAR's client file
 package main
 
 import (
@@ -31,6 +32,8 @@ var commands = map[string]command{
 	"simulate": runSimulate,
 	"playbook": runPlaybook,
 	"version":  runVersion,
+	// setup-client is run by the RPM's post-install step.
+	"setup-client": runSetupClient,
 }
 
 func main() {
@@ -47,7 +50,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "usage: sentinelone-connector serve|simulate|playbook|version [flags]")
+		fmt.Fprintln(stderr, "usage: sentinelone-connector serve|simulate|playbook|version|setup-client [flags]")
 		if len(args) == 0 {
 			return errors.New("no command given")
 		}
@@ -55,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		return fmt.Errorf("unknown command %q (want serve, simulate, playbook or version)", args[0])
+		return fmt.Errorf("unknown command %q (want serve, simulate, playbook, version or setup-client)", args[0])
 	}
 	return cmd(ctx, args[1:], stdout, stderr)
 }
