@@ -20,7 +20,9 @@ import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-STANDIN = os.path.join(HERE, "standin")
+# FORTISOAR_ENGINE_PATH may name a directory holding Fortinet's own `connectors` package
+# (fortinet-fortisoar/fortisoar-connector-library) to run the suite on the real engine.
+STANDIN = os.environ.get("FORTISOAR_ENGINE_PATH") or os.path.join(HERE, "standin")
 SERVER_TOKEN = "test-bearer-token-5f0c2e9a7b41d6"
 
 
@@ -74,6 +76,7 @@ class Process(object):
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.proc.stdout.close()
 
 
 class Stack(object):

@@ -96,6 +96,8 @@ class OperationsTest(unittest.TestCase):
     def run_op(self, conn, config, operation, params):
         with server_env():
             result = conn._handle_operation({"config": config, "operation": operation, "params": params})
+        if isinstance(result, tuple):  # Fortinet's engine answers (result, is_binary)
+            result = result[0]
         self.assertEqual("Success", result["status"])
         return result["data"]
 
@@ -310,6 +312,44 @@ class LifecycleTest(unittest.TestCase):
             conn.on_deactivate(Config.token_v21())
             conn.teardown(Config.token_v21())
         self.assertIn("could not drop the cached SentinelOne session", LOG.getvalue())
+
+
+class Trickle(object):
+    """A byte stream that hands out at most n bytes per read."""
+
+    def __init__(self, data, n):
+        self.data, self.n = data, n
+
+    def read(self, size=-1):
+        chunk, self.data = self.data[:self.n], self.data[self.n:]
+        return chunk
+
+
+class DecodeTest(unittest.TestCase):
+    def test_chunk_boundaries(self):
+        client = importlib.import_module("sentinelone.client")
+        items = [{"id": str(i), "name": "hôte-☃-%d" % i, "n": 10 ** i, "f": -1.5e-3}
+                 for i in range(30)] + [12345, "x", None, [1, [2]], {}]
+        envelopes = [
+            {"data": items, "message": "", "operation": "get_agents", "status": "Success"},
+            {"data": [], "message": "", "operation": "get_agents", "status": "Success"},
+            {"data": {"count": 12}, "message": "", "operation": None, "status": "Success"},
+            {"data": None, "message": "CS-INTEGRATION-5: x", "operation": None, "status": "failed"},
+        ]
+        for env in envelopes:
+            for sep in ((",", ":"), (", ", ": ")):
+                raw = json.dumps(env, separators=sep, ensure_ascii=False).encode("utf-8")
+                for n in (1, 2, 3, 7, 64, 1 << 20):
+                    with self.subTest(n=n, sep=sep, data=type(env["data"]).__name__):
+                        self.assertEqual(env, client.decode_stream(Trickle(raw, n)))
+
+    def test_truncated_list_fails(self):
+        client = importlib.import_module("sentinelone.client")
+        raw = b'{"data":[{"id":"1"},{"id":"2"'
+        with self.assertRaises(ValueError):
+            client.decode_stream(Trickle(raw, 5))
+        with self.assertRaises(ValueError):
+            client.decode_stream(Trickle(b'{"data":[1,2', 3))
 
 
 class ZSecretsTest(unittest.TestCase):
