@@ -8,7 +8,7 @@ LISTEN    ?= 127.0.0.1:8787
 
 PYTHON    ?= python3
 
-.PHONY: run build test test-python lint bench sim clean rpm bundle rpm-check playbooks playbooks-check
+.PHONY: run build test test-python bench-shim lint bench sim clean rpm bundle rpm-check playbooks playbooks-check
 
 ## run: build and start the connector with an embedded SentinelOne simulator
 run: build
@@ -49,6 +49,12 @@ bench: build
 	$(GO) build -o $(DIST)/sentinelone-bench ./cmd/sentinelone-bench
 	./$(DIST)/sentinelone-bench --binary ./$(DIST)/$(BINARY) $(BENCHFLAGS)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./internal/sentinelone ./internal/s1sim ./internal/configstore ./internal/bench
+	$(GO) test -run '^$$' -bench InlineWarmCall -benchtime 200x ./operations
+
+## bench-shim: time connector.py adds to a warm inline call, and SentinelOne requests per call
+bench-shim: build bundle
+	SENTINELONE_TEST_BINARY=$(DIST)/$(BINARY) SENTINELONE_TEST_BUNDLE=$(DIST)/sentinelone-$(VERSION).tgz \
+		$(PYTHON) deploy/bundle/python/tests/bench_shim.py
 
 ## sim: run the SentinelOne simulator alone
 sim: build

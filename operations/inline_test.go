@@ -38,14 +38,14 @@ func (c *clock) add(d time.Duration) {
 // inlineEnv is the connector with a configuration store (holding no configuration) and
 // a simulator; every call carries its configuration inline.
 type inlineEnv struct {
-	t    *testing.T
+	t    testing.TB
 	sim  *s1sim.Server
 	app  *app.App
 	url  string
 	logs *observer.ObservedLogs
 }
 
-func newInlineEnv(t *testing.T, tune func(*operations.ClientOptions)) *inlineEnv {
+func newInlineEnv(t testing.TB, tune func(*operations.ClientOptions)) *inlineEnv {
 	t.Helper()
 	sim, err := s1sim.Start(s1sim.Options{Agents: 30, Threats: 10})
 	require.NoError(t, err)
@@ -244,4 +244,23 @@ func TestInlineHealthCheck(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, status, "%v", body)
 		assert.Equal(t, "failed", h["status"])
 	}
+}
+
+// BenchmarkInlineWarmCall is a warm get_agent_count with the configuration inline, over
+// real HTTP: it reports the SentinelOne requests per call (1 when sessions are reused).
+func BenchmarkInlineWarmCall(b *testing.B) {
+	e := newInlineEnv(b, nil)
+	values := e.values("2.1", s1sim.AdminUser, s1sim.AdminPassword)
+	if status, env := e.exec("get_agent_count", values, nil); status != http.StatusOK {
+		b.Fatalf("warm-up: %d %v", status, env)
+	}
+	e.sim.Sim.ResetRequests()
+	b.ResetTimer()
+	for b.Loop() {
+		if status, env := e.exec("get_agent_count", values, nil); status != http.StatusOK {
+			b.Fatalf("%d %v", status, env)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(e.sim.Sim.Requests()))/float64(b.N), "s1-requests/op")
 }
