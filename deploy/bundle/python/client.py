@@ -18,6 +18,7 @@ import codecs
 import json
 import os
 import socket
+import time
 import urllib.error
 import urllib.request
 
@@ -28,8 +29,8 @@ ENV_URL = "SENTINELONE_CONNECTOR_URL"
 ENV_TOKEN_FILE = "SENTINELONE_CONNECTOR_TOKEN_FILE"
 FILE_TOKEN = "SENTINELONE_CONNECTOR_TOKEN"
 
-# Seconds without a byte from the server before a call fails. The server bounds an
-# execute by its own deadline (5 minutes by default) and a health check by 15 s.
+# Seconds a call may take in all, and without a byte from the server. The server bounds
+# an execute by its own deadline (5 minutes by default) and a health check by 15 s.
 EXECUTE_TIMEOUT = 330
 HEALTH_TIMEOUT = 60
 CHUNK = 64 * 1024
@@ -142,6 +143,7 @@ class Server(object):
             headers["Authorization"] = "Bearer " + s.token
         data = json.dumps(body).encode("utf-8")
         request = urllib.request.Request(s.url + path, data=data, headers=headers, method=method)
+        deadline = time.monotonic() + timeout
         try:
             response = urllib.request.urlopen(request, timeout=timeout)
         except urllib.error.HTTPError as exc:
@@ -150,7 +152,7 @@ class Server(object):
             raise ServerError(self._unreachable(exc, timeout)) from None
         try:
             with response:
-                return decode_stream(response)
+                return decode_stream(response, deadline)
         except (socket.timeout, OSError) as exc:
             raise ServerError("the SentinelOne connector server at %s stopped answering: %s" % (s.url, exc)) from None
         except ValueError as exc:
@@ -191,11 +193,12 @@ class Server(object):
                 % (self.settings.url, self.settings.origin, what, UNIT, UNIT))
 
 
-def decode_stream(stream):
+def decode_stream(stream, deadline=None):
     """Decodes a JSON answer read from stream in chunks. An envelope that starts with a
     "data" list, as the server streams long lists, is decoded item by item, so the raw
-    text of a large answer is never held whole next to its decoded items."""
-    reader = _Chunks(stream)
+    text of a large answer is never held whole next to its decoded items. Past deadline
+    (time.monotonic()), reading stops with socket.timeout."""
+    reader = _Chunks(stream, deadline)
     head = reader.fill_to(len('{"data":['))
     stripped = head.lstrip()
     if not stripped.startswith('{"data":['):
@@ -223,8 +226,9 @@ def decode_stream(stream):
 class _Chunks(object):
     """A text buffer over a byte stream, filled on demand."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, deadline=None):
         self.stream = stream
+        self.deadline = deadline
         self.text = ""
         self.pos = 0
         self.utf8 = codecs.getincrementaldecoder("utf-8")()
@@ -233,6 +237,8 @@ class _Chunks(object):
     def _more(self):
         if self.eof:
             return False
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise socket.timeout("the answer took longer than the call's time limit")
         chunk = self.stream.read(CHUNK)
         if not chunk:
             self.eof = True

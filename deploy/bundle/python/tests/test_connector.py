@@ -343,6 +343,13 @@ class DecodeTest(unittest.TestCase):
                     with self.subTest(n=n, sep=sep, data=type(env["data"]).__name__):
                         self.assertEqual(env, client.decode_stream(Trickle(raw, n)))
 
+    def test_deadline(self):
+        client = importlib.import_module("sentinelone.client")
+        raw = json.dumps({"data": list(range(100)), "status": "Success"}).encode()
+        with self.assertRaises(OSError):  # socket.timeout
+            client.decode_stream(Trickle(raw, 16), time.monotonic() - 1)
+        self.assertEqual(100, len(client.decode_stream(Trickle(raw, 16), time.monotonic() + 60)["data"]))
+
     def test_truncated_list_fails(self):
         client = importlib.import_module("sentinelone.client")
         raw = b'{"data":[{"id":"1"},{"id":"2"'
