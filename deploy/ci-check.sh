@@ -153,11 +153,11 @@ expect "installed bundle is the built one" "$(sha256sum <"$BUNDLE")" "$(sha256su
 contains "installed README describes the server" "systemctl enable --now $NAME" "$(cat "$root/usr/share/doc/$NAME/README.md")"
 # What %post does (scripts are off in the scratch root): setup-client creates the token and
 # the client file with mode 0640, and a second run keeps them.
-"$root/usr/bin/$BINARY" setup-client --dir "$root/etc/$NAME" --service-group root --client-groups root >/dev/null
+"$root/usr/bin/$BINARY" setup-client --dir "$root/etc/$NAME" --env-file "$root/etc/$NAME/connector.env" --service-group root --client-groups root >/dev/null
 expect "api-token mode" "640" "$(stat -c %a "$root/etc/$NAME/api-token")"
 expect "client.conf mode" "640" "$(stat -c %a "$root/etc/$NAME/client.conf")"
 before=$(sha256sum "$root/etc/$NAME/client.conf")
-"$root/usr/bin/$BINARY" setup-client --dir "$root/etc/$NAME" --service-group root --client-groups root >/dev/null
+"$root/usr/bin/$BINARY" setup-client --dir "$root/etc/$NAME" --env-file "$root/etc/$NAME/connector.env" --service-group root --client-groups root >/dev/null
 expect "setup-client keeps an existing client.conf" "$before" "$(sha256sum "$root/etc/$NAME/client.conf")"
 
 # Upgrade to a rebuilt release 2: the changed connector.env and the state stay.

@@ -32,6 +32,7 @@ func runSetupClient(_ context.Context, args []string, stdout, stderr io.Writer) 
 	dir := set.String("dir", "/etc/cyops-connector-sentinelone", "directory of api-token and client.conf")
 	url := set.String("url", "http://127.0.0.1:8787", "URL at which FortiSOAR reaches the server")
 	serviceGroup := set.String("service-group", "cyops-sentinelone", "group of api-token (the service's)")
+	envFile := set.String("env-file", "/etc/cyops-connector-sentinelone/connector.env", "a CONNECTOR_API_TOKEN set here becomes the token (so an upgrade keeps the token clients already use)")
 	clientGroups := set.String("client-groups", "fsr-integrations,nginx", "the first of these groups that exists owns client.conf (FortiSOAR's integrations user: fsr-integrations from 7.2.1, nginx before)")
 	if err := set.Parse(args); err != nil {
 		return err
@@ -39,7 +40,7 @@ func runSetupClient(_ context.Context, args []string, stdout, stderr io.Writer) 
 	if set.NArg() > 0 {
 		return fmt.Errorf("setup-client: unexpected arguments %q", set.Args())
 	}
-	token, created, err := ensureToken(filepath.Join(*dir, tokenFileName), *serviceGroup)
+	token, created, err := ensureToken(filepath.Join(*dir, tokenFileName), *serviceGroup, envToken(*envFile))
 	if err != nil {
 		return err
 	}
@@ -83,9 +84,24 @@ func orRootGroup(g string) string {
 	return g
 }
 
-// ensureToken returns the token in file, creating the file with a fresh random token when
-// it does not exist.
-func ensureToken(file, group string) (token string, created bool, err error) {
+// envToken returns the CONNECTOR_API_TOKEN that an environment file sets, or "".
+func envToken(file string) string {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	token := ""
+	for line := range strings.Lines(string(raw)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "CONNECTOR_API_TOKEN="); ok {
+			token = strings.TrimSpace(v) // the last one wins, as in systemd
+		}
+	}
+	return token
+}
+
+// ensureToken returns the token in file, creating the file when it does not exist: with
+// seed when it is a usable token, else with a fresh random one.
+func ensureToken(file, group, seed string) (token string, created bool, err error) {
 	raw, err := os.ReadFile(file)
 	if err == nil {
 		token = strings.TrimSpace(string(raw))
@@ -97,11 +113,13 @@ func ensureToken(file, group string) (token string, created bool, err error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", false, fmt.Errorf("setup-client: %w", err)
 	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", false, err
+	if token = seed; len(token) < 16 {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return "", false, err
+		}
+		token = hex.EncodeToString(b)
 	}
-	token = hex.EncodeToString(b)
 	if err := writeExclusive(file, token+"\n", group); err != nil {
 		return "", false, err
 	}

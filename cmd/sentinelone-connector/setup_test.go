@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -19,7 +20,7 @@ func TestSetupClient(t *testing.T) {
 	g, err := user.LookupGroupId(strconv.Itoa(os.Getgid()))
 	require.NoError(t, err)
 	dir := t.TempDir()
-	args := []string{"--dir", dir, "--url", "http://127.0.0.1:18299", "--service-group", g.Name,
+	args := []string{"--dir", dir, "--url", "http://127.0.0.1:18299", "--service-group", g.Name, "--env-file", filepath.Join(dir, "absent.env"),
 		"--client-groups", "no-such-group-x1," + g.Name}
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), append([]string{"setup-client"}, args...), &out, &out))
@@ -56,4 +57,21 @@ func TestSetupClient(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "api-token"), []byte("short\n"), 0o640))
 	err = run(context.Background(), append([]string{"setup-client"}, args...), &out, &out)
 	assert.ErrorContains(t, err, "shorter than 16 characters")
+}
+
+// An upgrade from a release whose connector.env set CONNECTOR_API_TOKEN keeps that token.
+func TestSetupClientKeepsTheEnvToken(t *testing.T) {
+	g, err := user.LookupGroupId(strconv.Itoa(os.Getgid()))
+	require.NoError(t, err)
+	dir := t.TempDir()
+	env := filepath.Join(dir, "connector.env")
+	require.NoError(t, os.WriteFile(env, []byte("#CONNECTOR_API_TOKEN=commented-out-000000\nCONNECTOR_API_TOKEN=kept-token-0123456789abcdef\n"), 0o640))
+	args := []string{"setup-client", "--dir", dir, "--service-group", g.Name, "--client-groups", g.Name, "--env-file", env}
+	require.NoError(t, run(context.Background(), args, io.Discard, io.Discard))
+	token, err := os.ReadFile(filepath.Join(dir, "api-token"))
+	require.NoError(t, err)
+	assert.Equal(t, "kept-token-0123456789abcdef\n", string(token))
+	client, err := os.ReadFile(filepath.Join(dir, "client.conf"))
+	require.NoError(t, err)
+	assert.Contains(t, string(client), "SENTINELONE_CONNECTOR_TOKEN=kept-token-0123456789abcdef\n")
 }
