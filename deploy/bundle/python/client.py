@@ -12,12 +12,16 @@ Finding the server, first match wins, for the URL and the token separately:
 2. the client file the RPM installs, /etc/cyops-connector-sentinelone/client.conf
    (KEY=value lines SENTINELONE_CONNECTOR_URL and SENTINELONE_CONNECTOR_TOKEN);
 3. the RPM's default address, http://127.0.0.1:8787 (then without a token).
+
+An https URL is verified against the system's CAs, or against the PEM file named by
+SENTINELONE_CONNECTOR_CA_FILE (in the environment or the client file).
 """
 
 import codecs
 import json
 import os
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +31,7 @@ CLIENT_FILE = "/etc/cyops-connector-sentinelone/client.conf"
 UNIT = "cyops-connector-sentinelone"
 ENV_URL = "SENTINELONE_CONNECTOR_URL"
 ENV_TOKEN_FILE = "SENTINELONE_CONNECTOR_TOKEN_FILE"
+ENV_CA_FILE = "SENTINELONE_CONNECTOR_CA_FILE"
 FILE_TOKEN = "SENTINELONE_CONNECTOR_TOKEN"
 
 # Seconds a call may take in all, and without a byte from the server. The server bounds
@@ -46,11 +51,12 @@ class ServerError(Exception):
 class Settings(object):
     """Where the server is and the token it wants; origin says where they came from."""
 
-    def __init__(self, url, token, origin, note=""):
+    def __init__(self, url, token, origin, note="", cafile=None):
         self.url = url.rstrip("/")
         self.token = token
         self.origin = origin
         self.note = note  # why a token is missing, when one is
+        self.cafile = cafile  # PEM CAs for an https URL; None: the system's
 
 
 def _read_client_file(path):
@@ -90,8 +96,10 @@ def locate(environ=None, client_file=None):
                               % (ENV_TOKEN_FILE, token_file, exc.strerror or exc.__class__.__name__))
     if url:
         origins.insert(0, ENV_URL)
-    if not url or token is None:
+    cafile = environ.get(ENV_CA_FILE, "").strip()
+    if not url or token is None or not cafile:
         values, note = _read_client_file(client_file)
+        cafile = cafile or values.get(ENV_CA_FILE, "")
         if not url and values.get(ENV_URL):
             url = values[ENV_URL]
             origins.insert(0, client_file)
@@ -101,7 +109,7 @@ def locate(environ=None, client_file=None):
     if not url:
         url = DEFAULT_URL
         origins.insert(0, "the default address")
-    return Settings(url, token or None, " and ".join(origins), note)
+    return Settings(url, token or None, " and ".join(origins), note, cafile or None)
 
 
 def strip_failure_prefix(message):
@@ -144,8 +152,14 @@ class Server(object):
         data = json.dumps(body).encode("utf-8")
         request = urllib.request.Request(s.url + path, data=data, headers=headers, method=method)
         deadline = time.monotonic() + timeout
+        context = None
+        if s.url.startswith("https:"):
+            try:
+                context = ssl.create_default_context(cafile=s.cafile)
+            except (OSError, ssl.SSLError) as exc:
+                raise ServerError("%s %s cannot be used: %s" % (ENV_CA_FILE, s.cafile, exc)) from None
         try:
-            response = urllib.request.urlopen(request, timeout=timeout)
+            response = urllib.request.urlopen(request, timeout=timeout, context=context)
         except urllib.error.HTTPError as exc:
             return self._failure(exc)
         except (urllib.error.URLError, OSError) as exc:
@@ -182,6 +196,11 @@ class Server(object):
 
     def _unreachable(self, exc, timeout):
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, ssl.SSLError):
+            return ("the SentinelOne connector server at %s (found through %s) failed TLS verification (%s): "
+                    "set %s to the PEM file of the CA that signed its certificate"
+                    % (self.settings.url, self.settings.origin, getattr(reason, "verify_message", None) or reason,
+                       ENV_CA_FILE))
         if isinstance(reason, socket.timeout):
             what = "did not answer within %d s" % timeout
         elif isinstance(reason, ConnectionRefusedError):

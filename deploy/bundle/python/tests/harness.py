@@ -110,8 +110,25 @@ class Stack(object):
             if path not in sys.path:
                 sys.path.insert(0, path)
 
+    def start_tls_server(self):
+        """A second server on HTTPS with a fresh self-signed certificate for 127.0.0.1;
+        returns its URL and the certificate's file, or None without openssl."""
+        if not shutil.which("openssl"):
+            return None
+        cert, key = os.path.join(self.dir, "tls.crt"), os.path.join(self.dir, "tls.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CONNECTOR_", "SENTINELONE_"))}
+        env["CONNECTOR_API_TOKEN_FILE"] = self.token_file
+        self.tls_server = Process([self.binary, "serve", "--listen", "127.0.0.1:0",
+                                   "--data-dir", os.path.join(self.dir, "data-tls"),
+                                   "--ca-bundle", os.path.join(self.dir, "sim.pem"),
+                                   "--tls-cert", cert, "--tls-key", key, "--log-file", self.server_log], env=env)
+        return self.tls_server.wait_for(r"listening on (https://\S+)").group(1), cert
+
     def stop(self):
-        for p in (self.server, self.sim):
+        for p in (self.server, self.sim, getattr(self, "tls_server", None)):
             if p:
                 p.stop()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -290,6 +290,21 @@ class LocateTest(unittest.TestCase):
             os.chmod(self.file, 0o600)
 
 
+class TLSTest(unittest.TestCase):
+    def test_https_server_with_its_ca(self):
+        started = STACK.start_tls_server()
+        if not started:
+            self.skipTest("openssl is not installed")
+        url, cert = started
+        conn = new_connector()
+        with server_env(url=url), mock.patch.dict(os.environ, {"SENTINELONE_CONNECTOR_CA_FILE": cert}):
+            self.assertGreater(conn.execute(Config.token_v21(), "get_agent_count", {})["count"], 0)
+        with server_env(url=url), self.assertRaises(engine.ConnectorError) as ctx:
+            conn.execute(Config.token_v21(), "get_agent_count", {})
+        self.assertIn("failed TLS verification", str(ctx.exception))
+        self.assertIn("SENTINELONE_CONNECTOR_CA_FILE", str(ctx.exception))
+
+
 class LifecycleTest(unittest.TestCase):
     def test_update_logs_out_the_old_session(self):
         conn = new_connector()
