@@ -149,7 +149,8 @@ class Server(object):
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if s.token:
             headers["Authorization"] = "Bearer " + s.token
-        data = json.dumps(body).encode("utf-8")
+        # Values JSON cannot hold (a datetime from a playbook, say) go as their text.
+        data = json.dumps(body, default=str).encode("utf-8")
         request = urllib.request.Request(s.url + path, data=data, headers=headers, method=method)
         deadline = time.monotonic() + timeout
         context = None
@@ -180,6 +181,8 @@ class Server(object):
                 answer = decode_stream(exc)
         except (ValueError, OSError):
             answer = {}
+        if not isinstance(answer, dict):
+            answer = {}
         message = strip_failure_prefix(str(answer.get("message") or exc.reason or ""))
         if exc.code == 401:
             hint = s.note or "check the token in %s (found through %s)" % (CLIENT_FILE, s.origin)
@@ -187,7 +190,7 @@ class Server(object):
                 hint = s.note or "no token was found: set %s or install %s" % (ENV_TOKEN_FILE, CLIENT_FILE)
             raise ServerError("the SentinelOne connector server at %s refused the bearer token: %s"
                               % (s.url, hint)) from None
-        if not isinstance(answer, dict) or "status" not in answer:
+        if "status" not in answer:
             raise ServerError("the SentinelOne connector server at %s answered HTTP %d: %s"
                               % (s.url, exc.code, message)) from None
         answer["message"] = message
