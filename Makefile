@@ -7,7 +7,9 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 LISTEN    ?= 127.0.0.1:8787
 SIM_LISTEN ?= 127.0.0.1:8788
 
-.PHONY: run build test lint bench sim clean rpm bundle rpm-check playbooks playbooks-check
+PYTHON    ?= python3
+
+.PHONY: run build test test-python bench-shim lint bench sim clean rpm bundle rpm-check playbooks playbooks-check
 
 ## run: build and start the connector with an embedded SentinelOne simulator (on SIM_LISTEN, the same every run)
 run: build
@@ -17,9 +19,25 @@ run: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -buildmode=pie -ldflags "$(LDFLAGS)" -o $(DIST)/$(BINARY) ./cmd/$(BINARY)
 
-## test: the whole test suite, with the race detector
+## test: the whole test suite: Go with the race detector, then the bundle's Python tests
 test:
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory test-python
+
+## test-python: the import bundle's connector.py (stdlib unittest) against the built server
+## and simulator. Without python3 it says so loudly and skips, unless REQUIRE_PYTHON=1.
+test-python:
+	@if ! command -v $(PYTHON) >/dev/null 2>&1; then \
+		echo "#################################################################"; \
+		echo "## $(PYTHON) NOT FOUND: the Python tests of connector.py DID NOT RUN ##"; \
+		echo "## install python3 (apt-get install python3) and run make test  ##"; \
+		echo "#################################################################"; \
+		if [ "$(REQUIRE_PYTHON)" = 1 ]; then exit 1; fi; \
+	else \
+		$(MAKE) --no-print-directory build bundle >/dev/null && \
+		SENTINELONE_TEST_BINARY=$(DIST)/$(BINARY) SENTINELONE_TEST_BUNDLE=$(DIST)/sentinelone-$(VERSION).tgz \
+			$(PYTHON) -m unittest discover -s deploy/bundle/python/tests -t deploy/bundle/python/tests; \
+	fi
 
 ## lint: go vet and a gofmt check
 lint:
@@ -32,6 +50,12 @@ bench: build
 	$(GO) build -o $(DIST)/sentinelone-bench ./cmd/sentinelone-bench
 	./$(DIST)/sentinelone-bench --binary ./$(DIST)/$(BINARY) $(BENCHFLAGS)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./internal/sentinelone ./internal/s1sim ./internal/configstore ./internal/bench
+	$(GO) test -run '^$$' -bench InlineWarmCall -benchtime 200x ./operations
+
+## bench-shim: time connector.py adds to a warm inline call, and SentinelOne requests per call
+bench-shim: build bundle
+	SENTINELONE_TEST_BINARY=$(DIST)/$(BINARY) SENTINELONE_TEST_BUNDLE=$(DIST)/sentinelone-$(VERSION).tgz \
+		$(PYTHON) deploy/bundle/python/tests/bench_shim.py
 
 ## sim: run the SentinelOne simulator alone
 sim: build
@@ -45,8 +69,9 @@ playbooks:
 playbooks-check:
 	$(GO) run ./cmd/$(BINARY) playbook check --dir playbooks
 
-## rpm: build dist/cyops-connector-sentinelone-1.0.0-1.x86_64.rpm with nfpm (go tool; needs only Go)
-rpm: build
+## rpm: build dist/cyops-connector-sentinelone-1.0.0-1.x86_64.rpm with nfpm (go tool; needs only Go);
+## it ships the import bundle
+rpm: build bundle
 	GOARCH=$$($(GO) env GOARCH) $(GO) tool nfpm package --config deploy/nfpm.yaml --packager rpm --target $(DIST)/
 
 ## bundle: build dist/sentinelone-1.0.0.tgz, the FortiSOAR connector import bundle

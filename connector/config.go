@@ -23,6 +23,11 @@ type Config struct {
 	Connector string    `json:"connector_name,omitempty"`
 	Version   string    `json:"connector_version,omitempty"`
 	Created   time.Time `json:"created,omitzero"`
+
+	// Inline marks values sent with the call itself (FortiSOAR keeps the configuration and
+	// hands its values over): they were validated for this call, are never stored, and have
+	// no id, name or update time.
+	Inline bool `json:"-"`
 }
 
 // OperationEnabled reports whether the configuration leaves the operation switched on.

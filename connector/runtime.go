@@ -39,6 +39,16 @@ type ExecuteRequest struct {
 	Config    string         `json:"config"`
 	Params    map[string]any `json:"params"`
 	Audit     bool           `json:"audit"`
+	// Inline, when not nil, holds the configuration's field values themselves instead of
+	// the id or name in Config.
+	Inline map[string]any `json:"-"`
+}
+
+// SessionCache is implemented by a HealthChecker that keeps vendor sessions per
+// configuration and can drop the one of an inline configuration.
+type SessionCache interface {
+	// Forget drops (and logs out) the cached session of cfg; it reports whether one existed.
+	Forget(cfg *Config) bool
 }
 
 // Connector executes operations of one manifest through a registry.
@@ -52,6 +62,7 @@ type Connector struct {
 	execTimeout   time.Duration
 	countRequests func(ctx context.Context, n *atomic.Int64) context.Context
 	errorClass    func(error) string
+	check         ValuesCheck
 }
 
 // Option configures a Connector.
@@ -62,6 +73,10 @@ func WithLogger(l *zap.Logger) Option { return func(c *Connector) { c.logger = l
 
 // WithHealthChecker sets the checker behind CheckHealth.
 func WithHealthChecker(h HealthChecker) Option { return func(c *Connector) { c.health = h } }
+
+// WithValuesCheck sets the extra rule every configuration's values must meet, the one the
+// configuration store applies (see Manifest.CheckConfigValues); inline values meet it too.
+func WithValuesCheck(fn ValuesCheck) Option { return func(c *Connector) { c.check = fn } }
 
 // WithHealthTimeout bounds each health check (default 15s).
 func WithHealthTimeout(d time.Duration) Option { return func(c *Connector) { c.healthTimeout = d } }
@@ -145,7 +160,12 @@ func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, 
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := c.resolve(ctx, req.Config)
+	var cfg *Config
+	if req.Inline != nil {
+		cfg, err = c.inline(req.Inline)
+	} else {
+		cfg, err = c.resolve(ctx, req.Config)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -202,9 +222,41 @@ func (c *Connector) resolve(ctx context.Context, ref string) (*Config, error) {
 	return cfg, nil
 }
 
+// inline validates values sent with a call exactly as a stored configuration's values are
+// validated, and wraps them as a configuration that exists for this call only.
+func (c *Connector) inline(values map[string]any) (*Config, error) {
+	params, err := c.manifest.CheckConfigValues(values, c.check)
+	if err != nil {
+		return nil, err
+	}
+	return &Config{Name: InlineConfigName, Values: params, Inline: true}, nil
+}
+
 // CheckHealth checks the configuration ref (or the default) live, bounded by the health timeout.
 func (c *Connector) CheckHealth(ctx context.Context, ref string) Health {
 	cfg, err := c.resolve(ctx, ref)
+	return c.checkHealth(ctx, cfg, err)
+}
+
+// CheckHealthInline checks inline configuration values live, as CheckHealth checks a stored
+// configuration; values that fail validation give Disconnected with the validation error.
+func (c *Connector) CheckHealthInline(ctx context.Context, values map[string]any) Health {
+	cfg, err := c.inline(values)
+	return c.checkHealth(ctx, cfg, err)
+}
+
+// ForgetInline drops the vendor session cached for inline configuration values; it reports
+// whether one was cached. Invalid values are an error of KindInvalid.
+func (c *Connector) ForgetInline(values map[string]any) (bool, error) {
+	cfg, err := c.inline(values)
+	if err != nil {
+		return false, err
+	}
+	sc, ok := c.health.(SessionCache)
+	return ok && sc.Forget(cfg), nil
+}
+
+func (c *Connector) checkHealth(ctx context.Context, cfg *Config, err error) Health {
 	if err != nil {
 		if KindOf(err) == KindNoConfig {
 			return Health{Status: StatusNotConfigured, Message: err.Error()}

@@ -65,8 +65,9 @@ step "build"
 mkdir -p "$DIST"
 rm -f "$RPM_FILE" "$BUNDLE"
 $GO build -trimpath -ldflags "-s -w -X main.version=$VERSION" -o "$DIST/$BINARY" "./cmd/$BINARY"
-$GO tool nfpm package --config deploy/nfpm.yaml --packager rpm --target "$DIST/"
+# The RPM ships the bundle, so the bundle is built first.
 $GO run ./deploy/bundle -out "$DIST/"
+$GO tool nfpm package --config deploy/nfpm.yaml --packager rpm --target "$DIST/"
 ls -l "$RPM_FILE" "$BUNDLE"
 
 step "rpm metadata"
@@ -101,7 +102,8 @@ step "rpm files"
 share=/usr/share/$NAME
 want_files=$(
 	{
-		printf '%s\n' /etc/$NAME /etc/$NAME/connector.env /etc/logrotate.d/$NAME \
+		printf '%s\n' /etc/$NAME /etc/$NAME/connector.env /etc/$NAME/api-token /etc/$NAME/client.conf \
+			/etc/logrotate.d/$NAME "$share/sentinelone-$VERSION.tgz" \
 			/usr/bin/$BINARY /usr/lib/systemd/system/$NAME.service \
 			"$share" "$share/info.json" "$share/images" "$share/schemas" "$share/playbooks" \
 			/usr/share/doc/$NAME/README.md /var/lib/$NAME /var/log/cyops/cyops-integrations
@@ -115,7 +117,10 @@ expect "file list" "$want_files" "$(rpm -qlp "$RPM_FILE" | LC_ALL=C sort)"
 attrs=$(rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME} %{FILEGROUPNAME} %{FILENAMES}\n]' "$RPM_FILE")
 for want in \
 	"-rwxr-xr-x root root /usr/bin/$BINARY" \
-	"drwxr-x--- root cyops-sentinelone /etc/$NAME" \
+	"drwxr-xr-x root root /etc/$NAME" \
+	"-rw-r----- root root /etc/$NAME/api-token" \
+	"-rw-r----- root root /etc/$NAME/client.conf" \
+	"-rw-r--r-- root root $share/sentinelone-$VERSION.tgz" \
 	"-rw-r----- root cyops-sentinelone /etc/$NAME/connector.env" \
 	"-rw-r--r-- root root /etc/logrotate.d/$NAME" \
 	"drwxr-x--- cyops-sentinelone cyops-sentinelone /var/lib/$NAME" \
@@ -129,7 +134,8 @@ done
 expect "config files (rpm -qcp)" "$(printf '%s\n' /etc/$NAME/connector.env /etc/logrotate.d/$NAME)" \
 	"$(rpm -qcp "$RPM_FILE" | LC_ALL=C sort)"
 flags=$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$RPM_FILE")
-for want in "/etc/$NAME/connector.env cn" "/etc/logrotate.d/$NAME cn" "/usr/share/doc/$NAME/README.md d"; do
+for want in "/etc/$NAME/connector.env cn" "/etc/logrotate.d/$NAME cn" "/usr/share/doc/$NAME/README.md d" \
+	"/etc/$NAME/api-token g" "/etc/$NAME/client.conf g"; do
 	if grep -qxF -- "$want" <<<"$flags"; then ok "flags $want"; else fail "flags: want '$want'"; fi
 done
 
@@ -143,6 +149,16 @@ expect "installed binary runs" "sentinelone-connector $VERSION" \
 	"$("$root/usr/bin/$BINARY" version | cut -d' ' -f1-2)"
 expect "connector.env mode" "640" "$(stat -c %a "$root/etc/$NAME/connector.env")"
 expect "state dir mode" "750" "$(stat -c %a "$root/var/lib/$NAME")"
+expect "installed bundle is the built one" "$(sha256sum <"$BUNDLE")" "$(sha256sum <"$root$share/sentinelone-$VERSION.tgz")"
+contains "installed README describes the server" "systemctl enable --now $NAME" "$(cat "$root/usr/share/doc/$NAME/README.md")"
+# What %post does (scripts are off in the scratch root): setup-client creates the token and
+# the client file with mode 0640, and a second run keeps them.
+"$root/usr/bin/$BINARY" setup-client --dir "$root/etc/$NAME" --env-file "$root/etc/$NAME/connector.env" --service-group root --client-groups root >/dev/null
+expect "api-token mode" "640" "$(stat -c %a "$root/etc/$NAME/api-token")"
+expect "client.conf mode" "640" "$(stat -c %a "$root/etc/$NAME/client.conf")"
+before=$(sha256sum "$root/etc/$NAME/client.conf")
+"$root/usr/bin/$BINARY" setup-client --dir "$root/etc/$NAME" --env-file "$root/etc/$NAME/connector.env" --service-group root --client-groups root >/dev/null
+expect "setup-client keeps an existing client.conf" "$before" "$(sha256sum "$root/etc/$NAME/client.conf")"
 
 # Upgrade to a rebuilt release 2: the changed connector.env and the state stay.
 sed "s/^release: \"$RELEASE\"/release: \"2\"/" deploy/nfpm.yaml >"$tmp/nfpm-r2.yaml"
@@ -184,7 +200,8 @@ step "bundle"
 list=$(tar -tzf "$BUNDLE")
 printf '%s\n' "$list"
 expect "one top folder" "sentinelone" "$(cut -d/ -f1 <<<"$list" | sort -u)"
-for want in sentinelone/info.json sentinelone/README.md sentinelone/images/ sentinelone/playbooks/playbooks.json; do
+for want in sentinelone/connector.py sentinelone/client.py sentinelone/info.json sentinelone/README.md \
+	sentinelone/images/ sentinelone/playbooks/playbooks.json; do
 	if grep -qxF -- "$want" <<<"$list"; then ok "bundle has $want"; else fail "bundle lacks $want"; fi
 done
 for icon in $(grep -oE '"icon_(small|large)_name": *"[^"]+"' info.json | sed -E 's/.*"([^"]+)"$/\1/'); do

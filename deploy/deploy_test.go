@@ -22,7 +22,11 @@ const (
 	stateDir = "/var/lib/cyops-connector-sentinelone"
 	logDir   = "/var/log/cyops/cyops-integrations"
 	envFile  = "/etc/cyops-connector-sentinelone/connector.env"
-	account  = "cyops-sentinelone"
+	// tokenFile and clientFile are created by %post (setup-client); the RPM owns them as ghosts.
+	tokenFile  = "/etc/cyops-connector-sentinelone/api-token"
+	clientFile = "/etc/cyops-connector-sentinelone/client.conf"
+	bundleFile = "/usr/share/cyops-connector-sentinelone/sentinelone-1.0.0.tgz"
+	account    = "cyops-sentinelone"
 )
 
 // unit maps section -> key -> values, in file order.
@@ -66,7 +70,7 @@ func TestUnitHardening(t *testing.T) {
 	}{
 		{give: "User", want: []string{account}},
 		{give: "Group", want: []string{account}},
-		{give: "Environment", want: []string{"CONNECTOR_DATA_DIR=" + stateDir}},
+		{give: "Environment", want: []string{"CONNECTOR_DATA_DIR=" + stateDir, "CONNECTOR_API_TOKEN_FILE=" + tokenFile}},
 		{give: "EnvironmentFile", want: []string{envFile}},
 		{give: "ExecStart", want: []string{"/usr/bin/sentinelone-connector serve"}},
 		{give: "Restart", want: []string{"on-failure"}},
@@ -185,13 +189,16 @@ func TestNFPMConfig(t *testing.T) {
 		share + "/schemas/":                   {src: "schemas/*.json", mode: 0o644},
 		share + "/playbooks":                  {typ: files.TypeDir, mode: 0o755},
 		share + "/playbooks/":                 {src: "playbooks/*.json", mode: 0o644},
-		"/etc/cyops-connector-sentinelone":    {typ: files.TypeDir, mode: 0o750, owner: "root", group: account},
+		"/etc/cyops-connector-sentinelone":    {typ: files.TypeDir, mode: 0o755, owner: "root", group: "root"},
+		tokenFile:                             {typ: files.TypeRPMGhost, mode: 0o640},
+		clientFile:                            {typ: files.TypeRPMGhost, mode: 0o640},
+		bundleFile:                            {src: "dist/sentinelone-1.0.0.tgz", mode: 0o644},
 		envFile:                               {src: "deploy/connector.env", typ: files.TypeConfigNoReplace, mode: 0o640, owner: "root", group: account},
 		stateDir:                              {typ: files.TypeDir, mode: 0o750, owner: account, group: account},
 		logDir:                                {typ: files.TypeDir, mode: 0o775, owner: "root", group: account},
 		"/usr/lib/systemd/system/" + unitName: {src: "deploy/" + unitFile, mode: 0o644},
 		"/etc/logrotate.d/cyops-connector-sentinelone":         {src: "deploy/logrotate/cyops-connector-sentinelone", typ: files.TypeConfigNoReplace, mode: 0o644},
-		"/usr/share/doc/cyops-connector-sentinelone/README.md": {src: "deploy/bundle-README.md", typ: files.TypeRPMDoc, mode: 0o644},
+		"/usr/share/doc/cyops-connector-sentinelone/README.md": {src: "deploy/server-README.md", typ: files.TypeRPMDoc, mode: 0o644},
 	}
 
 	got := map[string]want{}
@@ -257,6 +264,8 @@ func runScriptlet(t *testing.T, script, arg, bin string) ([]string, string, erro
 	return strings.Split(strings.TrimSpace(string(data)), "\n"), string(out), err
 }
 
+const setupClient = "sentinelone-connector setup-client --dir /etc/cyops-connector-sentinelone"
+
 func TestSystemdScriptlets(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -267,13 +276,13 @@ func TestSystemdScriptlets(t *testing.T) {
 		wantOutput string
 	}{
 		{
-			name: "install reloads and does not start", script: "postinstall.sh", give: "1",
-			want:       []string{"systemctl daemon-reload"},
+			name: "install reloads, sets up the client file and does not start", script: "postinstall.sh", give: "1",
+			want:       []string{"systemctl daemon-reload", setupClient},
 			wantOutput: "systemctl enable --now " + unitName,
 		},
 		{
-			name: "upgrade post reloads only", script: "postinstall.sh", give: "2",
-			want: []string{"systemctl daemon-reload"},
+			name: "upgrade post reloads and creates missing client files", script: "postinstall.sh", give: "2",
+			want: []string{"systemctl daemon-reload", setupClient},
 		},
 		{
 			name: "removal stops and disables", script: "preremove.sh", give: "0",
@@ -301,7 +310,7 @@ func TestSystemdScriptlets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bin := fakeTools(t, map[string]int{"systemctl": tt.systemctl}, "systemctl")
+			bin := fakeTools(t, map[string]int{"systemctl": tt.systemctl}, "systemctl", "sentinelone-connector")
 			calls, out, err := runScriptlet(t, tt.script, tt.give, bin)
 			require.NoError(t, err, out)
 			assert.Equal(t, tt.want, calls)
@@ -312,6 +321,22 @@ func TestSystemdScriptlets(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("install message says how to import the bundle", func(t *testing.T) {
+		bin := fakeTools(t, nil, "systemctl", "sentinelone-connector")
+		_, out, err := runScriptlet(t, "postinstall.sh", "1", bin)
+		require.NoError(t, err, out)
+		for _, want := range []string{bundleFile, clientFile, "import", envFile} {
+			assert.Contains(t, out, want)
+		}
+	})
+
+	t.Run("a failed setup-client does not fail the install", func(t *testing.T) {
+		bin := fakeTools(t, map[string]int{"sentinelone-connector": 1}, "systemctl", "sentinelone-connector")
+		_, out, err := runScriptlet(t, "postinstall.sh", "1", bin)
+		require.NoError(t, err, out)
+		assert.Contains(t, out, "run: sentinelone-connector setup-client")
+	})
 
 	t.Run("without systemctl", func(t *testing.T) {
 		for _, script := range []string{"postinstall.sh", "preremove.sh", "postremove.sh"} {
@@ -372,47 +397,4 @@ func TestPreinstallAccount(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestEnvironmentFile(t *testing.T) {
-	data, err := os.ReadFile("connector.env")
-	require.NoError(t, err)
-
-	documented := map[string]bool{}
-	for line := range strings.Lines(string(data)) {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		require.True(t, strings.HasPrefix(line, "#"),
-			"every setting ships commented out, so the unit and binary defaults apply: %q", line)
-		key, _, ok := strings.Cut(strings.TrimPrefix(line, "#"), "=")
-		if ok && key == strings.ToUpper(key) && !strings.Contains(key, " ") {
-			documented[key] = true
-		}
-	}
-	for _, key := range []string{
-		"CONNECTOR_LISTEN", "CONNECTOR_DATA_DIR", "CONNECTOR_MANIFEST", "CONNECTOR_LOG_FORMAT",
-		"CONNECTOR_LOG_FILE", "CONNECTOR_SHUTDOWN_TIMEOUT", "CONNECTOR_TLS_CERT", "CONNECTOR_TLS_KEY",
-		"CONNECTOR_API_TOKEN", "CONNECTOR_SEED_CONFIGS", "SENTINELONE_HOST", "SENTINELONE_USERNAME",
-		"SENTINELONE_PASSWORD", "SENTINELONE_API_TOKEN", "SENTINELONE_VERIFY_SSL",
-	} {
-		assert.True(t, documented[key], "connector.env documents %s", key)
-	}
-	assert.Contains(t, string(data), "#CONNECTOR_LOG_FILE="+logDir+"/connectors.log")
-	assert.Contains(t, string(data), "#CONNECTOR_SHUTDOWN_TIMEOUT=30s")
-}
-
-func TestLogrotate(t *testing.T) {
-	data, err := os.ReadFile("logrotate/cyops-connector-sentinelone")
-	require.NoError(t, err)
-	text := string(data)
-
-	assert.Contains(t, text, logDir+"/connectors.log {")
-	// The server keeps the file open (O_APPEND) and does not reopen it on a signal.
-	assert.Contains(t, text, "copytruncate")
-	assert.NotContains(t, text, "postrotate")
-	// The log directory is group-writable, which logrotate accepts only with "su".
-	assert.Contains(t, text, "su root "+account)
-	assert.Contains(t, text, "missingok")
 }

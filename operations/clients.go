@@ -24,18 +24,36 @@ type ClientOptions struct {
 	Retry    sentinelone.RetryPolicy
 	Logger   *zap.Logger
 	Observer sentinelone.Observer
+	// MaxInline bounds the clients kept for inline configurations (0 → DefaultMaxInline);
+	// beyond it the least recently used one is logged out.
+	MaxInline int
+	// InlineIdle is how long an inline configuration's client stays unused before it is
+	// logged out (0 → DefaultInlineIdle).
+	InlineIdle time.Duration
+	// Now is the clock of idle eviction (nil → time.Now); tests move it.
+	Now func() time.Time
 }
 
+// Defaults of the inline client cache.
+const (
+	DefaultMaxInline  = 64
+	DefaultInlineIdle = 15 * time.Minute
+)
+
 // Clients builds one SentinelOne client per configuration and reuses it (and its login
-// token) until the configuration changes.
+// token): a stored configuration's until it changes, an inline configuration's while calls
+// keep coming with the same connection values (see inline.go).
 type Clients struct {
 	opts    ClientOptions
 	mu      sync.Mutex
 	cache   map[string]cachedClient
-	retired sync.WaitGroup // logouts of clients replaced by a changed configuration
-	// retiring bounds those logouts; stop ends it when CloseContext's deadline passes.
-	retiring context.Context
-	stop     context.CancelFunc
+	inline  inlineCache
+	retired sync.WaitGroup // logouts of replaced and evicted clients
+	// retiring bounds those logouts; stopRetiring ends it when CloseContext's deadline passes.
+	retiring     context.Context
+	stopRetiring context.CancelFunc
+	sweepStop    chan struct{} // closed by CloseContext: ends the idle sweeper
+	stopped      sync.Once
 }
 
 type cachedClient struct {
@@ -50,12 +68,27 @@ func NewClients(opts ClientOptions) *Clients {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
+	if opts.MaxInline <= 0 {
+		opts.MaxInline = DefaultMaxInline
+	}
+	if opts.InlineIdle <= 0 {
+		opts.InlineIdle = DefaultInlineIdle
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	ctx, stop := context.WithCancel(context.Background())
-	return &Clients{opts: opts, cache: map[string]cachedClient{}, retiring: ctx, stop: stop}
+	c := &Clients{opts: opts, cache: map[string]cachedClient{}, inline: newInlineCache(),
+		retiring: ctx, stopRetiring: stop, sweepStop: make(chan struct{})}
+	go c.sweepIdle()
+	return c
 }
 
 // For returns the client of cfg, building a new one when cfg changed since the last call.
 func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
+	if cfg.Inline {
+		return c.forInline(cfg)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := cfg.ID + "\x00" + cfg.Name
@@ -66,11 +99,9 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc.RootCAs, sc.Timeout, sc.Retry = c.opts.RootCAs, c.opts.Timeout, c.opts.Retry
-	sc.Logger, sc.Observer = c.opts.Logger.With(zap.String("config", cfg.Name)), c.opts.Observer
-	client, err := sentinelone.New(sc)
+	client, err := c.build(sc, cfg.Name)
 	if err != nil {
-		return nil, fmt.Errorf("configuration %q: %w", cfg.Name, err)
+		return nil, err
 	}
 	if old, ok := c.cache[key]; ok {
 		c.retired.Go(func() { old.client.CloseContext(c.retiring) }) // its logout must not hold up this call
@@ -79,19 +110,35 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 	return client, nil
 }
 
+// build makes a client of sc with the server-wide options; name labels its logs.
+func (c *Clients) build(sc sentinelone.Config, name string) (*sentinelone.Client, error) {
+	sc.RootCAs, sc.Timeout, sc.Retry = c.opts.RootCAs, c.opts.Timeout, c.opts.Retry
+	sc.Logger, sc.Observer = c.opts.Logger.With(zap.String("config", name)), c.opts.Observer
+	client, err := sentinelone.New(sc)
+	if err != nil {
+		return nil, fmt.Errorf("configuration %q: %w", name, err)
+	}
+	return client, nil
+}
+
 // Close closes every cached client and waits for retired ones to finish closing.
 func (c *Clients) Close() { c.CloseContext(context.Background()) }
 
-// CloseContext closes every cached client, their logouts running at once, and waits for
-// retired ones; every logout is abandoned when ctx ends, so the whole close ends with it.
+// CloseContext closes every cached client, stored and inline, their logouts running at
+// once, and waits for retired ones; every logout is abandoned when ctx ends, so the whole
+// close ends with it.
 func (c *Clients) CloseContext(ctx context.Context) {
-	stop := context.AfterFunc(ctx, c.stop)
+	c.stopped.Do(func() { close(c.sweepStop) })
+	stop := context.AfterFunc(ctx, c.stopRetiring)
 	defer stop()
 	var wg sync.WaitGroup
 	c.mu.Lock()
 	for k, cc := range c.cache {
 		wg.Go(func() { cc.client.CloseContext(ctx) })
 		delete(c.cache, k)
+	}
+	for _, e := range c.inline.drain() {
+		wg.Go(func() { e.client.CloseContext(ctx) })
 	}
 	c.mu.Unlock()
 	wg.Wait()

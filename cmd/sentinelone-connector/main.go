@@ -10,6 +10,7 @@
 //	sentinelone-connector playbook …                        check, collect and run playbooks
 //	sentinelone-connector simulate [flags]                  run the SentinelOne simulator
 //	sentinelone-connector version                           print the version
+//	sentinelone-connector setup-client                      create the API token and FortiSOAR's client file
 //
 // Exit status: 0 on success (and for --help), 1 when the work failed (exec: a "failed"
 // answer), 2 on a usage error.
@@ -48,6 +49,7 @@ var subcommands = []subcommand{
 	{"playbook", "check, collect and run the bundled playbooks", runPlaybook},
 	{"simulate", "run the SentinelOne simulator", runSimulate},
 	{"version", "print the version", runVersion},
+	{"setup-client", "create the API token and FortiSOAR's client file (run by the RPM's post-install step)", runSetupClient},
 	{"help", "show this help, or a command's: help COMMAND", nil},
 }
 

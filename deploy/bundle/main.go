@@ -1,6 +1,8 @@
 // Command bundle builds the FortiSOAR import bundle of the connector: a gzip-compressed
-// tar archive <name>-<version>.tgz with one top folder <name>/ that holds info.json,
-// images/, playbooks/playbooks.json and README.md.
+// tar archive <name>-<version>.tgz with one top folder <name>/ that holds connector.py
+// (and the other Python modules of deploy/bundle/python), info.json, images/,
+// playbooks/playbooks.json and README.md. FortiSOAR imports the top folder as a Python
+// package and runs the Connector class of <name>.connector.
 //
 // The archive is deterministic: entries are sorted, every entry has the same
 // modification time (SOURCE_DATE_EPOCH when set), owner root, and mode 0644 for files
@@ -44,6 +46,7 @@ var versionPattern = regexp.MustCompile(`^[1-9]\d*\.\d+\.\d+$`)
 type options struct {
 	root   string    // repository root holding info.json, images/ and playbooks/
 	readme string    // bundle README, stored as <name>/README.md
+	python string    // directory of the Python modules, connector.py among them
 	out    string    // output directory
 	mtime  time.Time // modification time of every entry
 }
@@ -75,6 +78,7 @@ func run(args []string, stdout io.Writer) error {
 	fset.StringVar(&opts.root, "root", ".", "repository root holding info.json, images/ and playbooks/")
 	fset.StringVar(&opts.readme, "readme", "", "bundle README (default <root>/deploy/bundle-README.md)")
 	fset.StringVar(&opts.out, "out", "dist", "output directory")
+	fset.StringVar(&opts.python, "python", "", "directory of the Python modules (default <root>/deploy/bundle/python)")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -83,6 +87,9 @@ func run(args []string, stdout io.Writer) error {
 	}
 	if opts.readme == "" {
 		opts.readme = filepath.Join(opts.root, "deploy", "bundle-README.md")
+	}
+	if opts.python == "" {
+		opts.python = filepath.Join(opts.root, "deploy", "bundle", "python")
 	}
 	mtime, err := sourceDateEpoch(os.Getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {
@@ -115,7 +122,7 @@ func sourceDateEpoch(value string) (time.Time, error) {
 // path. The archive is written to a temporary file first, so a failed build leaves no
 // partial bundle behind.
 func build(opts options) (string, error) {
-	m, entries, err := collect(opts.root, opts.readme)
+	m, entries, err := collect(opts)
 	if err != nil {
 		return "", err
 	}
@@ -148,7 +155,8 @@ func build(opts options) (string, error) {
 
 // collect reads and checks the bundle's inputs and returns the manifest and the
 // archive entries, sorted by name.
-func collect(root, readme string) (manifest, []entry, error) {
+func collect(opts options) (manifest, []entry, error) {
+	root, readme := opts.root, opts.readme
 	infoData, err := os.ReadFile(filepath.Join(root, "info.json"))
 	if err != nil {
 		return manifest{}, nil, fmt.Errorf("read manifest: %w", err)
@@ -176,6 +184,10 @@ func collect(root, readme string) (manifest, []entry, error) {
 	if err != nil {
 		return manifest{}, nil, err
 	}
+	modules, err := readPython(opts.python)
+	if err != nil {
+		return manifest{}, nil, err
+	}
 
 	top := m.Name + "/"
 	entries := []entry{
@@ -188,6 +200,9 @@ func collect(root, readme string) (manifest, []entry, error) {
 	}
 	for name, data := range images {
 		entries = append(entries, entry{name: top + "images/" + name, data: data})
+	}
+	for name, data := range modules {
+		entries = append(entries, entry{name: top + name, data: data})
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
 	return m, entries, nil
@@ -214,6 +229,27 @@ func readPlaybooks(file string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: want a workflow_collections export with at least one collection", file)
 	}
 	return data, nil
+}
+
+// readPython reads the Python modules (*.py) of dir, which must include connector.py:
+// without it FortiSOAR has nothing to run.
+func readPython(dir string) (map[string][]byte, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.py"))
+	if err != nil {
+		return nil, fmt.Errorf("read Python modules: %w", err)
+	}
+	modules := make(map[string][]byte, len(files))
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("read Python modules: %w", err)
+		}
+		modules[filepath.Base(file)] = data
+	}
+	if _, ok := modules["connector.py"]; !ok {
+		return nil, fmt.Errorf("%s: connector.py is missing: FortiSOAR runs the bundle's connector.py", dir)
+	}
+	return modules, nil
 }
 
 // readImages reads the regular files of dir, which must include the icons that the

@@ -48,13 +48,16 @@ func sourceTree(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{
-		"info.json":                testInfo,
-		"images/small.png":         "small-icon",
-		"images/large.png":         "large-icon",
-		"playbooks/playbooks.json": testPlaybooks,
-		"playbooks/notes.txt":      "not shipped",
-		"schemas/info.schema.json": "{}",
-		"deploy/bundle-README.md":  "# readme\n",
+		"info.json":                            testInfo,
+		"images/small.png":                     "small-icon",
+		"images/large.png":                     "large-icon",
+		"playbooks/playbooks.json":             testPlaybooks,
+		"playbooks/notes.txt":                  "not shipped",
+		"schemas/info.schema.json":             "{}",
+		"deploy/bundle-README.md":              "# readme\n",
+		"deploy/bundle/python/connector.py":    "# connector\n",
+		"deploy/bundle/python/client.py":       "# client\n",
+		"deploy/bundle/python/tests/test_x.py": "# not shipped\n",
 	})
 	return root
 }
@@ -102,6 +105,8 @@ func TestRunBuildsBundle(t *testing.T) {
 	assert.Equal(t, []string{
 		"sentinelone/",
 		"sentinelone/README.md",
+		"sentinelone/client.py",
+		"sentinelone/connector.py",
 		"sentinelone/images/",
 		"sentinelone/images/large.png",
 		"sentinelone/images/small.png",
@@ -127,6 +132,7 @@ func TestRunBuildsBundle(t *testing.T) {
 	assert.Equal(t, testPlaybooks, entries["sentinelone/playbooks/playbooks.json"].data)
 	assert.Equal(t, "# readme\n", entries["sentinelone/README.md"].data)
 	assert.Equal(t, "large-icon", entries["sentinelone/images/large.png"].data)
+	assert.Equal(t, "# connector\n", entries["sentinelone/connector.py"].data)
 }
 
 func TestRunIsDeterministic(t *testing.T) {
@@ -189,6 +195,11 @@ func TestRunRejectsBadInputs(t *testing.T) {
 			want: `invalid connector name "../x"`,
 		},
 		{
+			name:   "missing connector.py",
+			remove: "deploy/bundle/python/connector.py",
+			want:   "connector.py is missing",
+		},
+		{
 			name:   "missing readme",
 			remove: "deploy/bundle-README.md",
 			want:   "read bundle README",
@@ -248,7 +259,7 @@ func TestRepositoryBundle(t *testing.T) {
 	for _, name := range names {
 		assert.True(t, strings.HasPrefix(name, "sentinelone/"), name)
 	}
-	for _, want := range []string{"sentinelone/info.json", "sentinelone/README.md",
+	for _, want := range []string{"sentinelone/info.json", "sentinelone/README.md", "sentinelone/connector.py", "sentinelone/client.py",
 		"sentinelone/playbooks/playbooks.json", "sentinelone/images/small.png", "sentinelone/images/large.png"} {
 		assert.Contains(t, entries, want)
 	}

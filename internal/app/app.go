@@ -164,7 +164,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.Connector, err = connector.New(m, reg, opts.Configs,
 		connector.WithLogger(opts.Logger), connector.WithHealthChecker(a.Clients),
-		connector.WithExecuteTimeout(opts.ExecuteTimeout),
+		connector.WithValuesCheck(operations.CheckValues), connector.WithExecuteTimeout(opts.ExecuteTimeout),
 		connector.WithRequestCounter(sentinelone.WithRequestCounter), connector.WithErrorClass(sentinelone.Class))
 	if err != nil {
 		a.Close()

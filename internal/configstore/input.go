@@ -200,46 +200,6 @@ func applyOperations(m *connector.Manifest, disabled []string, ops map[string]bo
 	return out
 }
 
-// validateValues checks raw configuration values as execute checks params (coercion,
-// required fields, types, patterns), then the credential rule, then check.
-func validateValues(m *connector.Manifest, raw map[string]any, check CheckFunc) (connector.Params, error) {
-	params, err := m.ValidateConfig(raw)
-	if err != nil {
-		return nil, connector.Errorf(connector.KindInvalid, "invalid configuration: %s", strings.TrimPrefix(err.Error(), "invalid parameters: "))
-	}
-	if err := checkCredentials(m, params); err != nil {
-		return nil, err
-	}
-	if check != nil {
-		if err := check(params); err != nil {
-			return nil, connector.Errorf(connector.KindInvalid, "invalid configuration: %v", err)
-		}
-	}
-	return params, nil
-}
-
-// checkCredentials requires api_token, or username and password, when the manifest declares
-// those fields.
-func checkCredentials(m *connector.Manifest, p connector.Params) error {
-	if !hasField(m, "api_token") || !hasField(m, "username") || !hasField(m, "password") {
-		return nil
-	}
-	token, user, pass := p.String("api_token") != "", p.String("username") != "", p.String("password") != ""
-	switch {
-	case token:
-		return nil
-	case user && !pass:
-		return invalid("password", "is required with username (or give api_token instead)")
-	case pass && !user:
-		return invalid("username", "is required with password (or give api_token instead)")
-	case !user:
-		return invalid("api_token", "is required unless username and password are given")
-	}
-	return nil
-}
-
-func hasField(m *connector.Manifest, name string) bool { return m.ConfigField(name) != nil }
-
 func quoteList(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {

@@ -45,7 +45,7 @@ var (
 
 // CheckFunc is an extra rule on validated configuration values, such as the vendor's
 // host-name rule. Its error is reported to the user as is, so it must not carry secrets.
-type CheckFunc = func(values map[string]any) error
+type CheckFunc = connector.ValuesCheck
 
 // Option configures Open.
 type Option func(*Store)

@@ -174,12 +174,7 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 	if raw == nil {
 		raw = map[string]any{}
 	}
-	for k, v := range raw {
-		if m.IsSecret(k) && v == connector.Mask {
-			return nil, invalid(k, "is the mask %q, not a value: give the secret itself", connector.Mask)
-		}
-	}
-	values, err := validateValues(m, raw, check)
+	values, err := m.CheckConfigValues(raw, check)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +293,7 @@ func (w *writer) updateValues(rec *record, config map[string]any, check CheckFun
 		}
 		current[k] = v
 	}
-	values, err := validateValues(m, current, check)
+	values, err := m.CheckConfigValues(current, check)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 )
 
@@ -117,7 +118,13 @@ func (s *Step) IsStart() bool {
 // Connector decodes the arguments of a connector step.
 func (s *Step) Connector() (*ConnectorCall, error) {
 	var c ConnectorCall
-	if err := remarshal(s.Arguments, &c); err != nil {
+	args := s.Arguments
+	if list, ok := args["params"].([]any); ok && len(list) == 0 {
+		// FortiSOAR exports a step without params as [] (PHP's empty array).
+		args = maps.Clone(args)
+		args["params"] = map[string]any{}
+	}
+	if err := remarshal(args, &c); err != nil {
 		return nil, fmt.Errorf("step %q: connector arguments: %w", s.Name, err)
 	}
 	return &c, nil

@@ -19,7 +19,7 @@ import (
 )
 
 // TestNoSecretLeaks runs every endpoint and every operation, with a working configuration and
-// with one whose password SentinelOne rejects, and asserts that no secret (passwords, API
+// with one whose password SentinelOne rejects, stored and inline, and asserts that no secret (passwords, API
 // tokens, the server's own token, the key of the store) appears in any response body or in
 // any log line, at debug level.
 func TestNoSecretLeaks(t *testing.T) {
@@ -90,6 +90,21 @@ func TestNoSecretLeaks(t *testing.T) {
 			call("POST", "/api/integration/execute/", map[string]any{"connector": "sentinelone", "operation": op, "config": cfg, "params": p})
 		}
 		get("/api/integration/connectors/healthcheck/sentinelone/1.0.0/?config=" + cfg)
+	}
+	// The same calls with the configurations inline, as FortiSOAR's connector.py sends them,
+	// plus inline values that fail validation.
+	inline := []map[string]any{
+		{"host_name": a.Sim.URL, "username": s1sim.AdminUser, "password": s1sim.AdminPassword},
+		{"host_name": a.Sim.URL, "username": s1sim.AdminUser, "password": canaryPassword},
+		{"host_name": a.Sim.URL, "api_token": canaryToken},
+		{"host_name": "http://bad host", "password": canaryPassword, "api_token": canaryToken, "extra": canaryToken},
+	}
+	for _, values := range inline {
+		for op, p := range params {
+			call("POST", "/api/integration/execute/", map[string]any{"connector": "sentinelone", "operation": op, "config": values, "params": p})
+		}
+		call("POST", "/api/integration/connectors/healthcheck/sentinelone/1.0.0/", map[string]any{"config": values})
+		call("POST", "/api/integration/connectors/sessions/sentinelone/1.0.0/forget/", map[string]any{"config": values})
 	}
 	_, failed := call("POST", "/api/integration/execute/", map[string]any{"connector": "sentinelone", "operation": "get_agent_count", "config": "wrong-password", "params": map[string]any{}})
 	assert.Contains(t, failed, "credentials", "the failure explains itself without the secret")

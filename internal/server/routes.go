@@ -38,6 +38,8 @@ type executeBody struct {
 	Config    string `validate:"max=256"`
 	Params    map[string]any
 	Audit     bool
+
+	Inline map[string]any // configuration values sent instead of a Config reference
 }
 
 var validate = validator.New(validator.WithRequiredStructEnabled())
@@ -90,11 +92,6 @@ func stringField(body map[string]json.RawMessage, name string) (string, error) {
 	return s, nil
 }
 
-// configField decodes the execute body's config: the id or name of a stored configuration.
-func configField(body map[string]json.RawMessage) (string, error) {
-	return stringField(body, "config")
-}
-
 func decodeExecute(body map[string]json.RawMessage) (*executeBody, error) {
 	if err := checkEnvelopeKeys(body); err != nil {
 		return nil, err
@@ -106,7 +103,7 @@ func decodeExecute(body map[string]json.RawMessage) (*executeBody, error) {
 			return nil, err
 		}
 	}
-	if b.Config, err = configField(body); err != nil {
+	if b.Config, b.Inline, err = decodeConfigRef(body["config"]); err != nil {
 		return nil, err
 	}
 	if raw, ok := body["audit"]; ok && string(raw) != "null" {
@@ -157,7 +154,7 @@ func (s *Server) execute(c echo.Context) error {
 	}
 	defer release() // streams are written below, so the slot covers them too
 	data, err := s.conn.Execute(c.Request().Context(), connector.ExecuteRequest{
-		Connector: b.Connector, Version: b.Version, Operation: b.Operation, Config: b.Config, Params: b.Params, Audit: b.Audit,
+		Connector: b.Connector, Version: b.Version, Operation: b.Operation, Config: b.Config, Inline: b.Inline, Params: b.Params, Audit: b.Audit,
 	})
 	if err != nil {
 		return err
@@ -266,7 +263,11 @@ func (s *Server) healthcheck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h := s.conn.CheckHealth(c.Request().Context(), ref)
+	return s.writeHealth(c, s.conn.CheckHealth(c.Request().Context(), ref))
+}
+
+// writeHealth answers a health check in FortiSOAR's shape.
+func (s *Server) writeHealth(c echo.Context, h connector.Health) error {
 	m := s.conn.Manifest()
 	body := healthBody{
 		OK: h.Status == connector.StatusAvailable, Message: h.Message, Name: m.Name, Version: m.Version,

@@ -79,6 +79,10 @@ func New(conn *connector.Connector, opts Options) *Server {
 	api.GET("/connectors", s.listConnectors)
 	api.GET("/connectors/healthcheck/:name/:version/", s.healthcheck)
 	api.GET("/connectors/healthcheck/:name/:version", s.healthcheck)
+	api.POST("/connectors/healthcheck/:name/:version/", s.healthcheckPost)
+	api.POST("/connectors/healthcheck/:name/:version", s.healthcheckPost)
+	api.POST("/connectors/sessions/:name/:version/forget/", s.forgetSession)
+	api.POST("/connectors/sessions/:name/:version/forget", s.forgetSession)
 	api.POST("/connectors/:name/:version/", s.connectorDetail)
 	api.POST("/connectors/:name/:version", s.connectorDetail)
 	return s

@@ -123,7 +123,7 @@ func TestBadRequestsNeverReachSentinelOne(t *testing.T) {
 		{"unknown operation", "POST", exec, js, execBody("reboot_agent", nil), 404, `has no operation "reboot_agent"`, ""},
 		{"params a string", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","params":"limit=3"}`), 400, "params must be a JSON object", ""},
 		{"params a list", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","params":[1]}`), 400, "params must be a JSON object", ""},
-		{"config not a string", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","config":5}`), 400, "config must be a string", ""},
+		{"config not a string", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","config":5}`), 400, "config must be a configuration id or name, or an object", ""},
 		{"unknown config", "POST", exec, js, []byte(`{"connector":"sentinelone","operation":"get_agents","config":"tenant-b"}`), 404, "INTEGRATION-12: Could not find a connector configuration", ""},
 		{"missing required param", "POST", exec, js, execBody("get_hash_details", map[string]any{}), 400, "hash: is required", ""},
 		{"hash not SHA-1", "POST", exec, js, execBody("get_hash_details", map[string]any{"hash": "d41d8cd98f00b204e9800998ecf8427e"}), 400, "hash: does not match the rule: Only SHA-1", ""},
