@@ -195,7 +195,7 @@ class ErrorsTest(unittest.TestCase):
     def test_value_json_cannot_hold_goes_as_text(self):
         import datetime
         msg = self.fail_op(Config.token_v21(), "get_agents", {"limit": datetime.date(2024, 1, 2)})
-        self.assertIn('limit: must be a whole number, got "2024-01-02"', msg)
+        self.assertIn('limit: must be a whole number written in decimal digits, got "2024-01-02"', msg)
 
     def test_unknown_operation(self):
         msg = self.fail_op(Config.token_v21(), "reboot_agent", {})
