@@ -234,16 +234,16 @@ func (c *checker) structure(collectionUUID string) {
 
 // templates checks every expression in the step's arguments and records the inputs read.
 func (c *checker) templates(s *Step) {
-	ts, err := Templates(map[string]any(s.Arguments), "")
+	args, err := ParseValue(map[string]any(s.Arguments), "")
 	if err != nil {
 		c.addf("step "+s.Name, "%v", err)
 		return
 	}
-	for _, at := range slices.Sorted(maps.Keys(ts)) {
+	for at, t := range args.Templates() {
 		if s.IsStart() && strings.HasPrefix(at, "step_variables.") {
-			continue
+			continue // a start step's step_variables only re-expose its inputs
 		}
-		for _, ref := range ts[at].Refs() {
+		for _, ref := range t.Refs() {
 			c.ref(s, at, ref)
 		}
 	}
@@ -373,17 +373,9 @@ func (c *checker) optionsParam(at string, p *connector.Param, v any) {
 		}
 		values = []string{s}
 	case "multiselect":
-		switch x := v.(type) {
-		case string:
-			for _, s := range strings.Split(x, ",") {
-				if s = strings.TrimSpace(s); s != "" {
-					values = append(values, s)
-				}
-			}
-		case []any:
-			for _, e := range x {
-				values = append(values, fmt.Sprint(e))
-			}
+		var err error
+		if values, err = p.SplitOptions(v); err != nil {
+			return // reported by the connector's own rules (ValidateParams)
 		}
 	default:
 		return

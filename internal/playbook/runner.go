@@ -74,13 +74,13 @@ func (e *InputError) Error() string {
 // stepArgKeys that change control flow and that the runner does not implement.
 var unsupportedArgs = []string{"for_each", "when", "do_until", "mock_result"}
 
-// plannedStep is a step with its templates parsed.
+// plannedStep is a step with its values parsed.
 type plannedStep struct {
 	step      *Step
 	call      *ConnectorCall
-	params    map[string]*Template
-	stepVars  map[string]*Template
-	setVars   map[string]*Template
+	params    *Value            // connector step: the params map
+	stepVars  map[string]*Value // step_variables, by name
+	setVars   map[string]*Value // set-variable step: the variables, by name
 	ignoreErr bool
 }
 
@@ -152,7 +152,7 @@ func planStep(s *Step, isTrigger bool) (*plannedStep, error) {
 		if p.call.Connector == "" || p.call.Operation == "" {
 			return nil, &UnsupportedError{Step: s.Name, Msg: "connector step without connector or operation"}
 		}
-		if p.params, err = Templates(map[string]any(p.call.Params), "params"); err != nil {
+		if p.params, err = ParseValue(map[string]any(p.call.Params), "params"); err != nil {
 			return nil, wrap(err)
 		}
 		p.ignoreErr, _ = s.Arguments["ignore_errors"].(bool)
@@ -163,35 +163,29 @@ func planStep(s *Step, isTrigger bool) (*plannedStep, error) {
 				vars[k] = v
 			}
 		}
-		if p.setVars, err = literalTemplates(vars, ""); err != nil {
+		if p.setVars, err = parseVars(vars); err != nil {
 			return nil, wrap(err)
 		}
 	default:
 		return nil, &UnsupportedError{Step: s.Name, Msg: fmt.Sprintf("step type %s is not supported (supported: manual or referenced start, connector, set variable)", s.StepType)}
 	}
 	if sv, ok := s.Arguments["step_variables"].(map[string]any); ok {
-		if p.stepVars, err = literalTemplates(sv, ""); err != nil {
+		if p.stepVars, err = parseVars(sv); err != nil {
 			return nil, wrap(err)
 		}
 	}
 	return p, nil
 }
 
-// literalTemplates parses each top-level value of m as a template; a value without markup
-// becomes a template of literal text, and non-string values are re-encoded as literals.
-func literalTemplates(m map[string]any, at string) (map[string]*Template, error) {
-	out := make(map[string]*Template, len(m))
+// parseVars parses each variable's value; a variable's location is its name.
+func parseVars(m map[string]any) (map[string]*Value, error) {
+	out := make(map[string]*Value, len(m))
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		s, ok := m[k].(string)
-		if !ok {
-			out[k] = &Template{src: fmt.Sprint(m[k]), parts: []part{{expr: &expr{operand: operand{literal: m[k]}}}}}
-			continue
-		}
-		t, err := ParseTemplate(s)
+		v, err := ParseValue(m[k], k)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", join(at, k), err)
+			return nil, err
 		}
-		out[k] = t
+		out[k] = v
 	}
 	return out, nil
 }
@@ -290,7 +284,7 @@ func (r *Runner) runStep(ctx context.Context, p *plannedStep, vars map[string]an
 		for _, k := range slices.Sorted(maps.Keys(p.setVars)) {
 			v, err := p.setVars[k].Render(vars)
 			if err != nil {
-				return res, fmt.Errorf("step %q: %s: %w", s.Name, k, err)
+				return res, fmt.Errorf("step %q: %w", s.Name, err)
 			}
 			set[k] = v
 			vars[k] = v
@@ -299,17 +293,11 @@ func (r *Runner) runStep(ctx context.Context, p *plannedStep, vars map[string]an
 		steps[s.VarName()] = set
 	default:
 		res.Operation = p.call.Operation
-		rendered := make(map[string]any, len(p.call.Params))
-		for k, v := range p.call.Params {
-			rendered[k] = v
+		v, err := p.params.Render(vars)
+		if err != nil {
+			return res, fmt.Errorf("step %q: %w", s.Name, err)
 		}
-		for at, t := range p.params {
-			v, err := t.Render(vars)
-			if err != nil {
-				return res, fmt.Errorf("step %q: %s: %w", s.Name, at, err)
-			}
-			setAt(rendered, strings.TrimPrefix(at, "params."), v)
-		}
+		rendered := v.(map[string]any) // params parse as a map node, which renders as a map
 		cfg := p.call.Config
 		if r.Config != "" {
 			cfg = r.Config
@@ -338,63 +326,11 @@ func (r *Runner) runStep(ctx context.Context, p *plannedStep, vars map[string]an
 	for _, k := range slices.Sorted(maps.Keys(p.stepVars)) {
 		v, err := p.stepVars[k].Render(vars)
 		if err != nil {
-			return res, fmt.Errorf("step %q: step_variables.%s: %w", s.Name, k, err)
+			return res, fmt.Errorf("step %q: %w", s.Name, err)
 		}
 		vars[k] = v
 	}
 	return res, nil
-}
-
-// setAt stores v at a dotted location inside m, as produced by Templates; list
-// locations ("a[0]") are rewritten in place.
-func setAt(m map[string]any, at string, v any) {
-	key, rest, nested := strings.Cut(at, ".")
-	name, idx, isList := cutIndex(key)
-	if isList {
-		list, _ := m[name].([]any)
-		cp := append([]any(nil), list...)
-		if idx < len(cp) {
-			if nested {
-				if sub, ok := cp[idx].(map[string]any); ok {
-					sub = copyMap(sub)
-					setAt(sub, rest, v)
-					cp[idx] = sub
-				}
-			} else {
-				cp[idx] = v
-			}
-		}
-		m[name] = cp
-		return
-	}
-	if !nested {
-		m[key] = v
-		return
-	}
-	sub, _ := m[key].(map[string]any)
-	sub = copyMap(sub)
-	setAt(sub, rest, v)
-	m[key] = sub
-}
-
-func cutIndex(key string) (string, int, bool) {
-	i := strings.IndexByte(key, '[')
-	if i < 0 || !strings.HasSuffix(key, "]") {
-		return key, 0, false
-	}
-	var n int
-	if _, err := fmt.Sscanf(key[i+1:len(key)-1], "%d", &n); err != nil {
-		return key, 0, false
-	}
-	return key[:i], n, true
-}
-
-func copyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // normalize turns an operation result into plain JSON values (maps, lists, json.Number),
