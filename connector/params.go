@@ -395,23 +395,9 @@ func toOption(p *Param, v any) (string, error) {
 }
 
 func toOptions(p *Param, v any) ([]string, error) {
-	var items []any
-	switch x := v.(type) {
-	case string:
-		for i, part := range strings.Split(x, ",") {
-			if part = strings.TrimSpace(part); part == "" {
-				return nil, fmt.Errorf("item %d is blank: separate options with \",\" and leave none empty", i+1)
-			}
-			items = append(items, part)
-		}
-	case []any:
-		items = x
-	case []string:
-		for _, s := range x {
-			items = append(items, s)
-		}
-	default:
-		return nil, fmt.Errorf("must be a list of %s, got %s", quoteList(p.Options), kind(v))
+	items, err := p.SplitOptions(v)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]string, 0, len(items))
 	seen := map[string]bool{}
