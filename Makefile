@@ -1,7 +1,7 @@
 # SentinelOne connector for FortiSOAR. Needs only Go; `make rpm-check` installs rpm tools itself.
 GO        ?= go
 BINARY    := sentinelone-connector
-VERSION   := 1.0.0
+VERSION   := 1.1.0
 DIST      := dist
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 LISTEN    ?= 127.0.0.1:8787
@@ -69,12 +69,12 @@ playbooks:
 playbooks-check:
 	$(GO) run ./cmd/$(BINARY) playbook check --dir playbooks
 
-## rpm: build dist/cyops-connector-sentinelone-1.0.0-1.x86_64.rpm with nfpm (go tool; needs only Go);
+## rpm: build dist/cyops-connector-sentinelone-1.1.0-1.x86_64.rpm with nfpm (go tool; needs only Go);
 ## it ships the import bundle
 rpm: build bundle
 	GOARCH=$$($(GO) env GOARCH) $(GO) tool nfpm package --config deploy/nfpm.yaml --packager rpm --target $(DIST)/
 
-## bundle: build dist/sentinelone-1.0.0.tgz, the FortiSOAR connector import bundle
+## bundle: build dist/sentinelone-1.1.0.tgz, the FortiSOAR connector import bundle
 bundle:
 	$(GO) run ./deploy/bundle -out $(DIST)/
 

@@ -15,3 +15,7 @@ const ManifestPath = "info.json"
 
 // ManifestSchemaPath is the manifest schema's path inside Files.
 const ManifestSchemaPath = "schemas/info.schema.json"
+
+// EarlierVersions are the connector versions whose requests and playbooks this build still
+// serves unchanged: 1.1.0 only added operations and params to 1.0.0's.
+var EarlierVersions = []string{"1.0.0"}

@@ -35,6 +35,7 @@ type Manifest struct {
 	byName       map[string]*Operation
 	configByName map[string]*Param
 	configSchema *jsonschema.Schema
+	earlier      []string // versions served besides Version (AcceptVersions)
 }
 
 // Configuration lists the fields of a connector configuration.

@@ -47,7 +47,7 @@ func param(doc map[string]any, opIndex, paramIndex int) map[string]any {
 func TestLoadRealManifest(t *testing.T) {
 	m := loadReal(t)
 	assert.Equal(t, "sentinelone", m.Name)
-	assert.Equal(t, "1.0.0", m.Version)
+	assert.Equal(t, "1.1.0", m.Version)
 	assert.Equal(t, "Endpoint Security", m.Category)
 	require.Len(t, m.Operations, 17)
 	want := map[string]string{

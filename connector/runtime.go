@@ -142,7 +142,7 @@ func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, 
 	if req.Connector != m.Name {
 		return nil, Errorf(KindNotFound, "unknown connector %q: this server runs %q", req.Connector, m.Name)
 	}
-	if req.Version != "" && req.Version != m.Version {
+	if !m.Serves(req.Version) {
 		return nil, Errorf(KindNotFound, "connector %s has no version %q: installed version is %s", m.Name, req.Version, m.Version)
 	}
 	if req.Operation == "" {

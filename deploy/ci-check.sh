@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 GO=${GO:-go}
 NAME=cyops-connector-sentinelone
-VERSION=1.0.0
+VERSION=1.1.0
 RELEASE=1
 DIST=dist
 BINARY=sentinelone-connector

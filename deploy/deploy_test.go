@@ -25,7 +25,7 @@ const (
 	// tokenFile and clientFile are created by %post (setup-client); the RPM owns them as ghosts.
 	tokenFile  = "/etc/cyops-connector-sentinelone/api-token"
 	clientFile = "/etc/cyops-connector-sentinelone/client.conf"
-	bundleFile = "/usr/share/cyops-connector-sentinelone/sentinelone-1.0.0.tgz"
+	bundleFile = "/usr/share/cyops-connector-sentinelone/sentinelone-1.1.0.tgz"
 	account    = "cyops-sentinelone"
 )
 
@@ -155,7 +155,7 @@ func TestNFPMConfig(t *testing.T) {
 	require.NoError(t, err)
 
 	assert.Equal(t, "cyops-connector-sentinelone", config.Name)
-	assert.Equal(t, "1.0.0", config.Version)
+	assert.Equal(t, "1.1.0", config.Version)
 	assert.Equal(t, "1", config.Release)
 	assert.Equal(t, "amd64", config.Arch, "GOARCH unset: amd64, packaged as x86_64")
 	assert.Equal(t, "linux", config.Platform)
@@ -192,7 +192,7 @@ func TestNFPMConfig(t *testing.T) {
 		"/etc/cyops-connector-sentinelone":    {typ: files.TypeDir, mode: 0o755, owner: "root", group: "root"},
 		tokenFile:                             {typ: files.TypeRPMGhost, mode: 0o640},
 		clientFile:                            {typ: files.TypeRPMGhost, mode: 0o640},
-		bundleFile:                            {src: "dist/sentinelone-1.0.0.tgz", mode: 0o644},
+		bundleFile:                            {src: "dist/sentinelone-1.1.0.tgz", mode: 0o644},
 		envFile:                               {src: "deploy/connector.env", typ: files.TypeConfigNoReplace, mode: 0o640, owner: "root", group: account},
 		stateDir:                              {typ: files.TypeDir, mode: 0o750, owner: account, group: account},
 		logDir:                                {typ: files.TypeDir, mode: 0o775, owner: "root", group: account},

@@ -29,7 +29,7 @@ import (
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
-var version = "1.0.0"
+var version = "1.1.0"
 
 // command runs one subcommand until ctx is cancelled or it finishes.
 type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error

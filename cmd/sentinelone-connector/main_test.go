@@ -24,7 +24,7 @@ import (
 func TestCommands(t *testing.T) {
 	var out, errb bytes.Buffer
 	require.NoError(t, run(t.Context(), []string{"version"}, &out, &errb))
-	assert.Regexp(t, `^sentinelone-connector 1\.0\.0 \(commit \S+, go1\.\d+`, out.String())
+	assert.Regexp(t, `^sentinelone-connector 1\.1\.0 \(commit \S+, go1\.\d+`, out.String())
 	for _, name := range []string{"serve", "simulate", "playbook", "version"} {
 		assert.Contains(t, commands, name)
 	}

@@ -255,7 +255,7 @@ func TestRepositoryBundle(t *testing.T) {
 	out := t.TempDir()
 	require.NoError(t, run([]string{"-root", root, "-out", out}, io.Discard))
 
-	names, entries := readBundle(t, filepath.Join(out, "sentinelone-1.0.0.tgz"))
+	names, entries := readBundle(t, filepath.Join(out, "sentinelone-1.1.0.tgz"))
 	for _, name := range names {
 		assert.True(t, strings.HasPrefix(name, "sentinelone/"), name)
 	}

@@ -22,7 +22,7 @@ fi
 if [ "${1:-1}" -eq 1 ]; then
     echo "cyops-connector-sentinelone is installed; the server is not started yet."
     echo "  1. Review $etc/connector.env, then run: systemctl enable --now $unit"
-    echo "  2. In FortiSOAR, import the connector bundle $share/sentinelone-1.0.0.tgz"
+    echo "  2. In FortiSOAR, import the connector bundle $share/sentinelone-1.1.0.tgz"
     echo "     (Connectors page: import/upload a connector). Its connector.py reaches this"
     echo "     server through $etc/client.conf (URL and token; group fsr-integrations or nginx)."
     echo "  See /usr/share/doc/cyops-connector-sentinelone/README.md."

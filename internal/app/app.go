@@ -96,7 +96,12 @@ func LoadManifest(override []byte) (*connector.Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	return connector.Load(info, schema)
+	m, err := connector.Load(info, schema)
+	if err != nil {
+		return nil, err
+	}
+	m.AcceptVersions(root.EarlierVersions...)
+	return m, nil
 }
 
 // New builds an App. Close releases what it started.

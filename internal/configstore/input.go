@@ -100,7 +100,7 @@ func parseInput(m *connector.Manifest, body map[string]json.RawMessage) (*input,
 		if json.Unmarshal(raw, &v) != nil {
 			return nil, invalid(f.name, "must be a string")
 		}
-		if v != f.want {
+		if ok := v == f.want || (f.name == "connector_version" && m.Serves(v)); !ok {
 			return nil, invalid(f.name, "is %q but this server runs %s %s", clip(v), m.Name, m.Version)
 		}
 	}

@@ -39,7 +39,12 @@ var loadManifest = sync.OnceValues(func() (*connector.Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	return connector.Load(info, schema)
+	m, err := connector.Load(info, schema)
+	if err != nil {
+		return nil, err
+	}
+	m.AcceptVersions(root.EarlierVersions...)
+	return m, nil
 })
 
 func manifest(t testing.TB) *connector.Manifest {

@@ -285,7 +285,7 @@ func (c *checker) connectorStep(s *Step) {
 	if call.Connector != c.m.Name {
 		c.addf(at, "connector %q, want %q", call.Connector, c.m.Name)
 	}
-	if call.Version != c.m.Version {
+	if call.Version == "" || !c.m.Serves(call.Version) {
 		c.addf(at, "connector version %q, want %q (the manifest's)", call.Version, c.m.Version)
 	}
 	op := c.m.Operation(call.Operation)

@@ -101,7 +101,7 @@ func TestCheckWorkflowFindsProblems(t *testing.T) {
 		wantP string
 	}{
 		{"other connector", "get-agents.json", func(d doc) { args(d, 1)["connector"] = "crowd-strike-falcon" }, `connector "crowd-strike-falcon", want "sentinelone"`},
-		{"other version", "get-agents.json", func(d doc) { args(d, 1)["version"] = "1.0.1" }, `connector version "1.0.1", want "1.0.0"`},
+		{"other version", "get-agents.json", func(d doc) { args(d, 1)["version"] = "1.0.1" }, `connector version "1.0.1", want "1.1.0"`},
 		{"unknown operation", "get-agents.json", func(d doc) { args(d, 1)["operation"] = "isolate_agent" }, `has no operation "isolate_agent"`},
 		{"wrong operation title", "get-agents.json", func(d doc) { args(d, 1)["operationTitle"] = "List Agents" }, `operationTitle "List Agents", want "Get Agents"`},
 		{"undeclared param", "get-agents.json", func(d doc) { params(d)["osTypes"] = "windows" }, `param "osTypes" is not declared by operation get_agents`},

@@ -12,7 +12,7 @@ import (
 // The bundled collection.
 const (
 	// CollectionName is the name FortiSOAR shows for the bundled collection.
-	CollectionName = "Sample - SentinelOne - 1.0.0"
+	CollectionName = "Sample - SentinelOne - 1.1.0"
 	// CollectionUUID is the bundled collection's stable uuid (uuid v5 of its name); every
 	// bundled workflow's collection IRI points at it.
 	CollectionUUID = "bdb38e4a-d926-5af4-b6de-ca39bdb65135"

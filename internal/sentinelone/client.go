@@ -22,7 +22,7 @@ import (
 )
 
 // DefaultUserAgent is the User-Agent header sent when Config.UserAgent is empty.
-const DefaultUserAgent = "sentinelone-connector/1.0.0 (+FortiSOAR)"
+const DefaultUserAgent = "sentinelone-connector/1.1.0"
 
 // Supported API versions.
 const (

@@ -149,7 +149,8 @@ func (a *configAPI) list(c echo.Context) error {
 	data := make([]*configView, 0, len(cfgs))
 	for _, cfg := range cfgs {
 		v := a.s.viewConfig(cfg)
-		if (name != "" && v.Connector != name) || (version != "" && v.Version != version) {
+		// Every configuration serves each version the manifest serves (1.0.0 calls too).
+		if (name != "" && v.Connector != name) || (version != "" && v.Version != version && !a.s.conn.Manifest().Serves(version)) {
 			continue
 		}
 		data = append(data, v)

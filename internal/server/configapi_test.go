@@ -65,6 +65,7 @@ func newConfigServer(t *testing.T) *configServer {
 	require.NoError(t, err)
 	m, err := connector.Load(info, schema)
 	require.NoError(t, err)
+	m.AcceptVersions(root.EarlierVersions...)
 
 	cs := &configServer{dir: t.TempDir(), calls: map[string]*atomic.Int64{}}
 	reg := connector.NewRegistry()
@@ -159,7 +160,7 @@ func TestConfigAPIRoundTrip(t *testing.T) {
 	created := cs.create(t, prodConfig(" prod "))
 	assert.Equal(t, "prod", created.Name, "names are trimmed")
 	assert.Equal(t, "sentinelone", created.Connector)
-	assert.Equal(t, "1.0.0", created.Version)
+	assert.Equal(t, "1.1.0", created.Version)
 	assert.True(t, created.Default, "the first configuration is the default")
 	assert.True(t, created.Active)
 	assert.Equal(t, connector.Mask, created.Config["password"])
@@ -385,6 +386,7 @@ func TestConfigAPIRestartKeepsSecretsEncrypted(t *testing.T) {
 	require.NoError(t, err)
 	m, err := connector.Load(info, schema)
 	require.NoError(t, err)
+	m.AcceptVersions(root.EarlierVersions...)
 	reopened, err := configstore.Open(cs.dir, m, bytes.Repeat([]byte{9}, configstore.KeySize))
 	require.NoError(t, err)
 	cs.store = reopened // closed by the cleanup

@@ -21,7 +21,7 @@ func TestErrorTextsPointAtTheFix(t *testing.T) {
 		want     string
 	}{
 		{"unknown operation", "get_agent", nil, http.StatusNotFound,
-			`connector sentinelone 1.0.0 has no operation "get_agent"; closest: get_agents, get_agent_count`},
+			`connector sentinelone 1.1.0 has no operation "get_agent"; closest: get_agents, get_agent_count`},
 		{"unrelated operation", "xyzzy", nil, http.StatusNotFound,
 			`has no operation "xyzzy"; the operations are abort_agent_scan, agent_action,`},
 		{"filter suffix", "get_agents", map[string]any{"computerName": "FIN"}, http.StatusBadRequest,

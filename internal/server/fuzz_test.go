@@ -63,6 +63,7 @@ func fuzzServer(f *testing.F) (*Server, *callCounter) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	m.AcceptVersions(root.EarlierVersions...)
 	cc := &callCounter{calls: map[string]int{}}
 	reg := connector.NewRegistry()
 	for _, op := range m.Operations {

@@ -211,7 +211,7 @@ func (s *Server) checkConnector(c echo.Context) error {
 	if name := c.Param("name"); name != m.Name {
 		return errorf(http.StatusNotFound, "unknown connector %q: this server runs %q", name, m.Name)
 	}
-	if v := c.Param("version"); v != m.Version {
+	if v := c.Param("version"); v == "" || !m.Serves(v) {
 		return errorf(http.StatusNotFound, "connector %s has no version %q: installed version is %s", m.Name, v, m.Version)
 	}
 	return nil

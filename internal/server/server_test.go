@@ -244,7 +244,7 @@ func TestHealthCheck(t *testing.T) {
 	a, ts := devServer(t, app.Options{})
 	url := ts.URL + "/api/integration/connectors/healthcheck/sentinelone/1.0.0/"
 	h := health(t, url+"?config="+app.DevConfigName)
-	assert.Equal(t, healthBody{OK: true, ConfigID: h.ConfigID, Message: "Connector is available", Name: "sentinelone", Status: "Available", Version: "1.0.0"}, h)
+	assert.Equal(t, healthBody{OK: true, ConfigID: h.ConfigID, Message: "Connector is available", Name: "sentinelone", Status: "Available", Version: "1.1.0"}, h)
 	require.NotNil(t, h.ConfigID)
 
 	h = health(t, url+"?config=nope")

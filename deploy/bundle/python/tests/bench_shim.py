@@ -28,7 +28,7 @@ def main():
         conn = module.SentinelOne()
         config = {"host_name": stack.sim_url, "api_token": "sim-admin-api-token", "api_version": "2.1",
                   "verify_ssl": True}
-        body = json.dumps({"connector": "sentinelone", "version": "1.0.0", "operation": "get_agent_count",
+        body = json.dumps({"connector": "sentinelone", "version": "1.1.0", "operation": "get_agent_count",
                            "config": config, "params": {}}).encode()
 
         def direct():

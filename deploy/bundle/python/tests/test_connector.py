@@ -87,7 +87,7 @@ class EngineTest(unittest.TestCase):
         # The shim reads the bundle's info.json when the engine gives none.
         conn = find_connector_class()[0]()
         self.assertIn("host_name", conn._fields)
-        self.assertEqual("1.0.0", conn._version)
+        self.assertEqual("1.1.0", conn._version)
 
 
 class OperationsTest(unittest.TestCase):
