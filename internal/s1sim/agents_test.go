@@ -283,7 +283,8 @@ func TestAgentsDefaultPageAndSkip(t *testing.T) {
 }
 
 func TestAgentsCursorVisitsEveryAgentOnce(t *testing.T) {
-	e := newEnv(t, Options{Agents: 10000, Threats: 10})
+	// Several pages past the skip cap of 1000; agents are ~3 KB of JSON each.
+	e := newEnv(t, Options{Agents: 4500, Threats: 10})
 	all := e.sim.Agents()
 	tests := []struct {
 		name      string

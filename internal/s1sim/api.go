@@ -192,18 +192,6 @@ func writeErr(w http.ResponseWriter, err error) {
 
 // --- agents ---
 
-type pagination struct {
-	NextCursor *string `json:"nextCursor"`
-	TotalItems int     `json:"totalItems"`
-}
-
-func writeList(w http.ResponseWriter, data any, total int, next *string) {
-	writeJSON(w, http.StatusOK, struct {
-		Data       any        `json:"data"`
-		Pagination pagination `json:"pagination"`
-	}{data, pagination{NextCursor: next, TotalItems: total}})
-}
-
 func agentID(a *Agent) string   { return a.ID }
 func threatID(t *Threat) string { return t.ID }
 
@@ -212,8 +200,9 @@ const (
 	threatCursor = "threat_id"
 )
 
-// agentPage filters and paginates agents from the query.
-func (s *Simulator) agentPage(r *http.Request) ([]Agent, int, *string, error) {
+// agentPage filters and paginates agents from the query; render, when not
+// nil, runs on the page under the read lock.
+func (s *Simulator) agentPage(r *http.Request, render func([]Agent) error) ([]Agent, int, *string, error) {
 	q := r.URL.Query()
 	p, err := parsePage(q, agentCursor)
 	if err != nil {
@@ -226,16 +215,32 @@ func (s *Simulator) agentPage(r *http.Request) ([]Agent, int, *string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out, total, next := paginate(s.fleet.agents, agentID, preds, p, agentCursor)
+	if render != nil {
+		if err := render(out); err != nil {
+			return nil, 0, nil, err
+		}
+	}
 	return out, total, next, nil
 }
 
 func (s *Simulator) listAgents(w http.ResponseWriter, r *http.Request, _ *call) {
-	out, total, next, err := s.agentPage(r)
+	var items []json.RawMessage
+	_, total, next, err := s.agentPage(r, func(out []Agent) error {
+		items = make([]json.RawMessage, len(out))
+		for i := range out {
+			b, err := s.fleet.agentJSON(s.fleet.agentIndex[out[i].ID])
+			if err != nil {
+				return err
+			}
+			items[i] = b
+		}
+		return nil
+	})
 	if err != nil {
 		writeErr(w, err)
 		return
 	}
-	writeList(w, out, total, next)
+	writeRawList(w, items, total, next)
 }
 
 func (s *Simulator) countAgents(w http.ResponseWriter, r *http.Request, _ *call) {
@@ -265,7 +270,7 @@ type passphrase struct {
 }
 
 func (s *Simulator) passphrases(w http.ResponseWriter, r *http.Request, _ *call) {
-	out, total, next, err := s.agentPage(r)
+	out, total, next, err := s.agentPage(r, nil)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -391,6 +396,7 @@ func (s *Simulator) agentAction(w http.ResponseWriter, _ *http.Request, c *call)
 			n++
 		}
 	}
+	s.fleet.changed()
 	s.mu.Unlock()
 	writeData(w, map[string]int{"affected": n})
 }
@@ -407,6 +413,7 @@ func (s *Simulator) recommission(w http.ResponseWriter, _ *http.Request, c *call
 		a := &s.fleet.agents[i]
 		a.IsDecommissioned = false
 		a.UpdatedAt = stamp(time.Now())
+		s.fleet.changed()
 	}
 	s.mu.Unlock()
 	if !ok {

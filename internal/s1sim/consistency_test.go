@@ -187,3 +187,30 @@ func TestSameSeedSameAnswers(t *testing.T) {
 		assert.Equal(t, string(ra.body), string(rb.body), path)
 	}
 }
+
+// TestAgentListShowsActions: GET /agents shows every change at once (the
+// simulator caches each agent's JSON between changes).
+func TestAgentListShowsActions(t *testing.T) {
+	e := newEnv(t, Options{})
+	a := e.sim.Agents()[3]
+	require.Equal(t, a.NetworkStatus, apiAgents(t, e)[a.ID]["networkStatus"])
+	for _, step := range []struct{ action, wantStatus string }{{"disconnect", "disconnected"}, {"connect", "connected"}} {
+		r := e.post(agentsPath+"/actions/"+step.action, map[string]any{"filter": map[string]any{"ids": []string{a.ID}}})
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		got := apiAgents(t, e)[a.ID]
+		assert.Equal(t, step.wantStatus, got["networkStatus"])
+		assert.Equal(t, step.action == "disconnect", got["networkQuarantineEnabled"])
+	}
+	r := e.post(agentsPath+"/actions/initiate-scan", map[string]any{"filter": map[string]any{"ids": []string{a.ID}}})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	got := apiAgents(t, e)[a.ID]
+	assert.Equal(t, "started", got["scanStatus"])
+	assert.NotNil(t, got["scanStartedAt"])
+	assert.Nil(t, got["scanFinishedAt"])
+	r = e.post(agentsPath+"/actions/abort-scan", map[string]any{"filter": map[string]any{"ids": []string{a.ID}}})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	aborted := apiAgents(t, e)[a.ID]
+	assert.Equal(t, "aborted", aborted["scanStatus"])
+	assert.Equal(t, got["scanStartedAt"], aborted["scanStartedAt"], "abort keeps the start")
+	assert.NotNil(t, aborted["scanAbortedAt"])
+}

@@ -26,7 +26,17 @@ func (k *filterKit[T]) fail(err error) {
 // value is listed; items of key+"Nin" keep the others (SentinelOne's "not
 // in" filters). norm, when set, normalises both sides.
 func (k *filterKit[T]) in(key string, norm func(string) string, get func(*T) string) {
-	k.inAny(key, norm, func(t *T) []string { return []string{get(t)} })
+	if norm == nil {
+		norm = func(s string) string { return s }
+	}
+	if items := k.r.list(key); len(items) > 0 {
+		m := set(items, norm)
+		k.add(func(t *T) bool { return m[norm(get(t))] })
+	}
+	if items := k.r.list(key + "Nin"); len(items) > 0 {
+		m := set(items, norm)
+		k.add(func(t *T) bool { return !m[norm(get(t))] })
+	}
 }
 
 // inAny is in for a field with several values: key keeps T with any listed

@@ -1,8 +1,11 @@
 package s1sim
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,6 +42,26 @@ type fleet struct {
 	threats    []Threat // sorted by ID ascending
 	threatIdx  map[string]int
 	hashRank   map[string]int // lowercase sha1 or sha256 -> rank
+	// encoded caches the JSON of each agent (by index): encoding 1000
+	// agents per page dominates the cost of GET /agents. Readers fill it
+	// under the read lock, hence the atomics; changed drops it.
+	encoded []atomic.Pointer[[]byte]
+}
+
+// changed drops the cached agent JSON; callers hold the write lock.
+func (f *fleet) changed() { f.encoded = make([]atomic.Pointer[[]byte], len(f.agents)) }
+
+// agentJSON returns the JSON of agent i, encoding it once per change.
+func (f *fleet) agentJSON(i int) (json.RawMessage, error) {
+	if b := f.encoded[i].Load(); b != nil {
+		return *b, nil
+	}
+	b, err := json.Marshal(&f.agents[i])
+	if err != nil {
+		return nil, fmt.Errorf("encode agent %s: %w", f.agents[i].ID, err)
+	}
+	f.encoded[i].Store(&b)
+	return b, nil
 }
 
 // newFleet generates the deterministic fleet for seed.
@@ -56,6 +79,7 @@ func newFleet(nAgents, nThreats int, seed int64) *fleet {
 		f.agentIndex[f.agents[i].ID] = i
 	}
 	f.makeThreats(rng, nThreats)
+	f.changed()
 	return f
 }
 

@@ -2,6 +2,8 @@ package s1sim
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -134,4 +136,44 @@ func paginate[T any](items []T, id func(*T) string, preds []predicate[T], p page
 		next = &c
 	}
 	return out, total, next
+}
+
+type pagination struct {
+	NextCursor *string `json:"nextCursor"`
+	TotalItems int     `json:"totalItems"`
+}
+
+func writeList(w http.ResponseWriter, data any, total int, next *string) {
+	writeJSON(w, http.StatusOK, struct {
+		Data       any        `json:"data"`
+		Pagination pagination `json:"pagination"`
+	}{data, pagination{NextCursor: next, TotalItems: total}})
+}
+
+// writeRawList writes a list of items that are already JSON; it skips
+// encoding/json, which would re-scan every item.
+func writeRawList(w http.ResponseWriter, items []json.RawMessage, total int, next *string) {
+	pag, err := json.Marshal(pagination{NextCursor: next, TotalItems: total})
+	if err != nil {
+		writeStatusError(w, http.StatusInternalServerError)
+		return
+	}
+	size := len(pag) + 32
+	for _, it := range items {
+		size += len(it) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, `{"data":[`...)
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, it...)
+	}
+	b = append(b, `],"pagination":`...)
+	b = append(b, pag...)
+	b = append(b, '}')
+	w.Header().Set("Content-Type", errorContentType)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
 }

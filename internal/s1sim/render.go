@@ -1,6 +1,9 @@
 package s1sim
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // threatV21 is the nested threat object of API v2.1.
 type threatV21 struct {
@@ -204,9 +207,10 @@ func appliedActions(t *Threat) []string {
 	return []string{"kill"}
 }
 
-// report renders the n-th mitigation of t.
+// report renders the n-th mitigation of t. Its report id is derived from
+// the threat id and n, so it is stable across calls.
 func report(t *Threat, n int, action string) mitigationReport {
-	id := t.ID[:len(t.ID)-3] + string(rune('0'+n%10)) + "00"
+	id := t.ID[:len(t.ID)-3] + strconv.Itoa(n%10) + "00"
 	url := "/web/api/v2.1/threats/mitigation-report/" + id
 	return mitigationReport{
 		Action:              threatMitigations[action].report,
@@ -281,7 +285,6 @@ func renderContainer(t *Threat, a *Agent) (containerInfo, kubernetesInfo) {
 	if d.container == "" {
 		return containerInfo{}, kubernetesInfo{}
 	}
-	app := strings.TrimSuffix(t.Name, "."+strings.ToLower(d.extension))
 	pod := "web-" + d.podKey
 	node := strings.ToLower(a.ComputerName)
 	return containerInfo{
@@ -289,7 +292,7 @@ func renderContainer(t *Threat, a *Agent) (containerInfo, kubernetesInfo) {
 			Labels: []string{"app=web"}, Name: strPtr("k8s_web_" + pod), IsContainerQuarantine: boolPtr(false),
 		}, kubernetesInfo{
 			Cluster: strPtr(a.Cluster), ControllerKind: strPtr("Deployment"), ControllerLabels: []string{"app=web"},
-			ControllerName: strPtr("web"), Namespace: strPtr("shop"), NamespaceLabels: []string{"team=" + strings.ToLower(app)},
+			ControllerName: strPtr("web"), Namespace: strPtr("shop"), NamespaceLabels: []string{"team=shop"},
 			Node: strPtr(node), NodeLabels: []string{"kubernetes.io/os=linux"}, Pod: strPtr(pod),
 			PodLabels: []string{"app=web"}, IsContainerQuarantine: boolPtr(false),
 		}

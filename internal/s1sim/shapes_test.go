@@ -144,7 +144,13 @@ func shapeSamplers(t *testing.T, e *env) map[string]func() []any {
 		return out.Data
 	}
 	list := func(path string, q url.Values) []any { return data(path, q).([]any) }
-	threats := func() []any { return list(threatsPath, url.Values{"limit": {"1000"}}) }
+	var cached []any
+	threats := func() []any {
+		if cached == nil {
+			cached = list(threatsPath, url.Values{"limit": {"1000"}})
+		}
+		return cached
+	}
 	part := func(key string) func() []any {
 		return func() []any {
 			var out []any

@@ -63,6 +63,7 @@ func (s *Simulator) threatAction(w http.ResponseWriter, c *call, check func(acti
 	}
 	// A changed threat state changes its agent's activeThreats and infected.
 	s.fleet.recount(touched)
+	s.fleet.changed()
 	return n, true
 }
 
