@@ -24,13 +24,13 @@ type spec struct {
 
 // specs lists every operation, each declared in its own file.
 func specs() []spec {
-	return []spec{
+	return append([]spec{
 		getAgentsSpec, agentActionSpec, reconnectAgentNetworkSpec, commissionAgentSpec,
 		getAgentPassphraseSpec, getApplicationsSpec, listProcessesSpec, broadcastMessageSpec,
 		initiateAgentScanSpec, abortAgentScanSpec, getHashDetailsSpec, getThreatDetailsSpec,
 		mitigateThreatsSpec, markThreatAsBenignSpec, fetchAgentLogsSpec, getAgentCountSpec,
 		listAllThreatsSpec,
-	}
+	}, areaSpecs()...)
 }
 
 // Destructive maps each destructive operation to the params that narrow its selection (for

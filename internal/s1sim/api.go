@@ -63,8 +63,14 @@ var threatMitigations = map[string]struct {
 
 var analystVerdicts = map[string]bool{"undefined": true, "true_positive": true, "false_positive": true, "suspicious": true}
 
-// lookup routes the path segments after /web/api/<v>/.
+// lookup routes the path segments after /web/api/<v>/: first the areas that each keep
+// their routes beside their handlers, then the core endpoints below.
 func lookup(v string, segs []string) (endpoint, string, bool) {
+	for _, area := range areaRoutes {
+		if ep, arg, ok := area(v, segs); ok {
+			return ep, arg, true
+		}
+	}
 	p := strings.Join(segs, "/")
 	switch p {
 	case "users/login":

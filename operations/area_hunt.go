@@ -1,0 +1,4 @@
+package operations
+
+// huntSpecs lists this area's operations; none yet.
+func huntSpecs() []spec { return nil }

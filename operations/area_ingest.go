@@ -1,0 +1,4 @@
+package operations
+
+// ingestSpecs lists this area's operations; none yet.
+func ingestSpecs() []spec { return nil }

@@ -1,0 +1,4 @@
+package operations
+
+// triageSpecs lists this area's operations; none yet.
+func triageSpecs() []spec { return nil }
