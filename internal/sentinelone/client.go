@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,9 @@ type Config struct {
 	Logger *zap.Logger
 	// Observer receives request metrics; may be nil.
 	Observer Observer
+	// Scope pins every agent, threat, activity, site and group request to sites and/or
+	// accounts (see Scope).
+	Scope Scope
 }
 
 // Observer receives metrics about the client's traffic. Implementations must
@@ -95,6 +99,7 @@ type Client struct {
 	obs        Observer
 	auth       auth
 	redactor   *strings.Replacer
+	scope      Scope
 
 	// Agents calls the /agents endpoints.
 	Agents *AgentsService
@@ -153,6 +158,7 @@ func New(cfg Config) (*Client, error) {
 		retry:     retry,
 		log:       cfg.Logger,
 		obs:       cfg.Observer,
+		scope:     Scope{SiteIDs: slices.Clone(cfg.Scope.SiteIDs), AccountIDs: slices.Clone(cfg.Scope.AccountIDs)},
 	}
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
