@@ -68,6 +68,7 @@ type outcome struct {
 	affected int
 	dryRun   bool
 	message  string
+	resolved []resolution // how each endpoint resolved, for selections by endpoint
 }
 
 // runAction is the one path of every destructive operation: resolve the selection, report
@@ -84,8 +85,16 @@ func runAction(ctx context.Context, call *connector.Call, client *sentinelone.Cl
 		o.ids[i] = t.ID
 	}
 	call.SetTargets(o.ids)
+	if r, ok := sel.(interface{ resolutions() []resolution }); ok {
+		o.resolved = r.resolutions()
+	}
 	if o.missing, err = sel.explain(ctx, client, targets); err != nil {
 		return nil, err
+	}
+	if sc := client.PinnedScope(); sc.Pinned() && len(o.missing.NotFound) > 0 {
+		return nil, connector.Errorf(connector.KindInvalid,
+			"refusing to %s: the given %s ids %s are not inside configuration %q's scope (%s), or do not exist; nothing was done",
+			act.verb, act.noun, strings.Join(o.missing.NotFound, ", "), call.Config.Name, sc)
 	}
 	if len(targets) == 0 {
 		if m := o.missing; len(m.NotFound) > 0 && len(m.Decommissioned)+len(m.Excluded)+len(m.FilteredOut) == 0 {
@@ -172,11 +181,13 @@ type actionResult struct {
 	FilteredOut []string `json:"filtered_out"`
 	DryRun      bool     `json:"dry_run"`
 	Message     string   `json:"message"`
+	// Endpoints shows how each given endpoint resolved (only when endpoints were given).
+	Endpoints []resolution `json:"endpoints,omitempty"`
 }
 
 func newActionResult(o *outcome) actionResult {
 	r := actionResult{Affected: o.affected, IDs: o.ids, Count: len(o.ids), Targets: o.targets,
-		NotFound: o.missing.NotFound, FilteredOut: o.missing.FilteredOut, DryRun: o.dryRun, Message: o.message}
+		NotFound: o.missing.NotFound, FilteredOut: o.missing.FilteredOut, DryRun: o.dryRun, Message: o.message, Endpoints: o.resolved}
 	r.Targets = nonNil(r.Targets)
 	r.NotFound, r.FilteredOut = nonNil(r.NotFound), nonNil(r.FilteredOut)
 	return r

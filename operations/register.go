@@ -2,6 +2,7 @@ package operations
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 
@@ -71,8 +72,26 @@ func bind(clients *Clients, s spec) connector.Handler {
 		if err != nil {
 			return nil, err
 		}
-		return s.run(ctx, call, client)
+		out, err := s.run(ctx, call, client)
+		return out, scopeError(err)
 	})
+}
+
+// scopeError turns a request outside the configuration's pinned scope into a parameter
+// error naming the param that asked for it, and an answer outside it into a refusal.
+func scopeError(err error) error {
+	var se *sentinelone.ScopeError
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	var pe *connector.ParamError
+	if errors.As(err, &pe) {
+		return err
+	}
+	if se.Key == "" {
+		return connector.Errorf(connector.KindOperation, "%v", se)
+	}
+	return connector.InvalidParam(se.Key, "%v", se)
 }
 
 // labels returns the keys of a label map, for a spec's labels.

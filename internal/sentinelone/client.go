@@ -107,6 +107,8 @@ type Client struct {
 	Threats *ThreatsService
 	// Hashes calls the /hashes endpoints.
 	Hashes *HashesService
+	// Scope calls the /sites, /groups, /accounts and /activities endpoints.
+	Scope *ScopeService
 	// System calls the /system endpoints.
 	System *SystemService
 }
@@ -187,6 +189,7 @@ func New(cfg Config) (*Client, error) {
 	c.Agents = &AgentsService{client: c}
 	c.Threats = &ThreatsService{client: c}
 	c.Hashes = &HashesService{client: c}
+	c.Scope = &ScopeService{client: c}
 	c.System = &SystemService{client: c}
 	return c, nil
 }
@@ -315,11 +318,12 @@ type request struct {
 	endpoint string // path template for metrics, e.g. "/agents/actions/{action}"
 	path     string // relative to the base URL and already escaped, e.g. "agents/actions/disconnect"
 	query    url.Values
-	body     any  // JSON-encoded when non-nil
-	noAuth   bool // login calls
-	noRetry  bool // logout
-	list     bool // the answer's data is a list: decode it straight into items
-	safe     bool // repeating it cannot act twice (reads, login): retried like a GET
+	body     any    // JSON-encoded when non-nil
+	noAuth   bool   // login calls
+	noRetry  bool   // logout
+	list     bool   // the answer's data is a list: decode it straight into items
+	nested   string // with list: the items are data[nested] (GET /sites: data.sites)
+	safe     bool   // repeating it cannot act twice (reads, login): retried like a GET
 }
 
 // callPath is the concrete path used in messages, e.g. "/agents/count".
@@ -381,7 +385,18 @@ func (c *Client) decode(req *request, raw *rawResponse) (*response, error) {
 		return out, nil
 	}
 	var env envelope
-	if req.list { // one pass over a page: its items come out of the same decode
+	if req.list && req.nested != "" {
+		if err := json.Unmarshal(raw.body, &env); err != nil {
+			return nil, fmt.Errorf("%s %s: decode response (HTTP %d): %w", req.method, req.callPath(), raw.status, err)
+		}
+		var data map[string]json.RawMessage
+		if err := json.Unmarshal(env.Data, &data); err != nil {
+			return nil, fmt.Errorf("%s %s: decode data (HTTP %d): %w", req.method, req.callPath(), raw.status, err)
+		}
+		if err := json.Unmarshal(data[req.nested], &out.Items); err != nil && len(data[req.nested]) > 0 {
+			return nil, fmt.Errorf("%s %s: decode data.%s (HTTP %d): %w", req.method, req.callPath(), req.nested, raw.status, err)
+		}
+	} else if req.list { // one pass over a page: its items come out of the same decode
 		var items listData
 		if err := json.Unmarshal(raw.body, &items); err != nil {
 			return nil, fmt.Errorf("%s %s: decode response (HTTP %d): %w", req.method, req.callPath(), raw.status, err)

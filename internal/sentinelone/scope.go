@@ -57,8 +57,8 @@ func (e *ScopeError) Error() string {
 		strings.Join(e.IDs, ", "), map[bool]string{true: "is", false: "are"}[len(e.IDs) == 1], e.Scope)
 }
 
-// Scope returns the client's pinned scope.
-func (c *Client) Scope() Scope {
+// PinnedScope returns the client's pinned scope.
+func (c *Client) PinnedScope() Scope {
 	return Scope{SiteIDs: slices.Clone(c.scope.SiteIDs), AccountIDs: slices.Clone(c.scope.AccountIDs)}
 }
 
@@ -170,16 +170,25 @@ func cmpOr(a, b string) string {
 // scopedPages walks a list endpoint with f confined to the client's scope, refusing any
 // returned item outside it.
 func (c *Client) scopedPages(ctx context.Context, what, endpoint, path string, f Filter, opts ListOptions, siteIsID bool) iter.Seq2[[]json.RawMessage, error] {
+	sf, err := c.scope.narrow(f)
+	return c.checkedPages(ctx, what, endpoint, path, "", sf, err, opts, func(raw json.RawMessage) error {
+		return c.scope.check(what, raw, siteIsID)
+	})
+}
+
+// checkedPages walks a list endpoint with an already confined filter (or the error of
+// confining it), running check on every returned item.
+func (c *Client) checkedPages(ctx context.Context, what, endpoint, path, nested string, f Filter, ferr error, opts ListOptions,
+	check func(json.RawMessage) error) iter.Seq2[[]json.RawMessage, error] {
 	return func(yield func([]json.RawMessage, error) bool) {
-		sf, err := c.scope.narrow(f)
-		if err != nil {
-			yield(nil, fmt.Errorf("%s: %w", what, err))
+		if ferr != nil {
+			yield(nil, fmt.Errorf("%s: %w", what, ferr))
 			return
 		}
-		for page, err := range c.pages(ctx, what, endpoint, path, sf, opts) {
-			if err == nil {
+		for page, err := range c.nestedPages(ctx, what, endpoint, path, nested, f, opts) {
+			if err == nil && c.scope.Pinned() {
 				for _, raw := range page {
-					if err = c.scope.check(what, raw, siteIsID); err != nil {
+					if err = check(raw); err != nil {
 						break
 					}
 				}

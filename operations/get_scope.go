@@ -1,0 +1,55 @@
+package operations
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/fortisoar-connectors/sentinelone/connector"
+	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
+)
+
+// GetSites lists the console's sites (within the configuration's scope).
+const GetSites = "get_sites"
+
+// GetGroups lists the console's groups (within the configuration's scope).
+const GetGroups = "get_groups"
+
+// GetAccounts lists the console's accounts (within the configuration's scope).
+const GetAccounts = "get_accounts"
+
+// listLimit reads the optional limit param of a list operation.
+func listLimit(p connector.Args) sentinelone.ListOptions {
+	n, _ := p.Int("limit")
+	return sentinelone.ListOptions{Limit: int(n)}
+}
+
+// streamPages streams every item of pages.
+func streamPages(pages func(ctx context.Context) iterPages) *connector.ItemStream {
+	return connector.NewItemStream(func(ctx context.Context, yield func(json.RawMessage) error) error {
+		return scopeError(walkPages(pages(ctx), nil, false, 0, 0, yield))
+	})
+}
+
+func getSites(_ context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
+	p := call.Args()
+	f := sentinelone.SiteFilter{IDs: idList(p, "siteIds"), AccountIDs: idList(p, "accountIds")}
+	return streamPages(func(ctx context.Context) iterPages { return client.Scope.Sites(ctx, f, listLimit(p)) }), nil
+}
+
+func getGroups(_ context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
+	p := call.Args()
+	f := sentinelone.GroupFilter{IDs: idList(p, "groupIds"), SiteIDs: idList(p, "siteIds"), AccountIDs: idList(p, "accountIds")}
+	return streamPages(func(ctx context.Context) iterPages { return client.Scope.Groups(ctx, f, listLimit(p)) }), nil
+}
+
+func getAccounts(_ context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
+	p := call.Args()
+	f := sentinelone.AccountFilter{IDs: idList(p, "accountIds")}
+	return streamPages(func(ctx context.Context) iterPages { return client.Scope.Accounts(ctx, f, listLimit(p)) }), nil
+}
+
+var (
+	getSitesSpec    = spec{name: GetSites, run: getSites}
+	getGroupsSpec   = spec{name: GetGroups, run: getGroups}
+	getAccountsSpec = spec{name: GetAccounts, run: getAccounts}
+)
