@@ -181,13 +181,11 @@ type actionResult struct {
 	FilteredOut []string `json:"filtered_out"`
 	DryRun      bool     `json:"dry_run"`
 	Message     string   `json:"message"`
-	// Endpoints shows how each given endpoint resolved (only when endpoints were given).
-	Endpoints []resolution `json:"endpoints,omitempty"`
 }
 
 func newActionResult(o *outcome) actionResult {
 	r := actionResult{Affected: o.affected, IDs: o.ids, Count: len(o.ids), Targets: o.targets,
-		NotFound: o.missing.NotFound, FilteredOut: o.missing.FilteredOut, DryRun: o.dryRun, Message: o.message, Endpoints: o.resolved}
+		NotFound: o.missing.NotFound, FilteredOut: o.missing.FilteredOut, DryRun: o.dryRun, Message: o.message}
 	r.Targets = nonNil(r.Targets)
 	r.NotFound, r.FilteredOut = nonNil(r.NotFound), nonNil(r.FilteredOut)
 	return r
@@ -201,13 +199,15 @@ type agentActionResult struct {
 	AgentIDs       []string `json:"agent_ids"`
 	Decommissioned []string `json:"decommissioned"`
 	Excluded       []string `json:"excluded"`
+	// Endpoints shows how each given endpoint resolved (empty when none were given).
+	Endpoints []resolution `json:"endpoints"`
 	// Agents (agent_action only) are the agents as SentinelOne reports them after the action.
 	Agents *[]json.RawMessage `json:"agents,omitempty"`
 }
 
 func newAgentActionResult(o *outcome) *agentActionResult {
 	return &agentActionResult{actionResult: newActionResult(o), AffectedAgents: o.affected, AgentIDs: o.ids,
-		Decommissioned: nonNil(o.missing.Decommissioned), Excluded: nonNil(o.missing.Excluded)}
+		Decommissioned: nonNil(o.missing.Decommissioned), Excluded: nonNil(o.missing.Excluded), Endpoints: nonNil(o.resolved)}
 }
 
 // threatActionResult is the data of an action on threats; threat_ids is 1.0.0's name.

@@ -42,9 +42,9 @@ var agentFilterParams = []string{
 // filter; skip, limit, excludeIds and includeDecommissioned alone still select (nearly)
 // every agent.
 var agentFilterNarrowing = []string{
-	"ids", "endpoints", "groupIds", "siteIds", "accountIds", "computerName__like", "agentVersions", "osTypes", "networkStatuses",
+	"ids", "computerName__like", "agentVersions", "osTypes", "networkStatuses",
 	"totalMemoryGB__lt", "totalMemoryGB__gt", "coreCount__lt", "coreCount__gt",
-	"isActive", "infected", "isDecommissioned",
+	"isActive", "infected", "isDecommissioned", "endpoints", "groupIds", "siteIds", "accountIds",
 }
 
 // newAgentSelection maps the agent filter params to SentinelOne's filter. Memory is given in

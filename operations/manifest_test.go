@@ -12,7 +12,8 @@ import (
 
 // destructiveNames are the operations that change endpoints or threats.
 var destructiveNames = []string{"agent_action", "reconnect_agent_network", "broadcast_message_to_agent", "initiate_agent_scan",
-	"abort_agent_scan", "fetch_agent_logs", "mitigate_threats", "mark_threat_as_benign", "commission_agent"}
+	"abort_agent_scan", "fetch_agent_logs", "mitigate_threats", "mark_threat_as_benign", "commission_agent",
+	"restart_agent", "enable_agent", "disable_agent", "move_agents_to_group", "move_agents_to_site"}
 
 // TestManifestDocumentsEveryBound: info.json is where a value's range lives, so every number
 // declares both bounds, every free text its length, every id list its item rule and size,
