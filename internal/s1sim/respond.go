@@ -350,3 +350,17 @@ func moveAgent(a *Agent, sc scope) map[string]any {
 	a.AccountID, a.AccountName = sc.accountID, sc.accountName
 	return from
 }
+
+// Sites returns the console's sites as GET /sites reports them.
+func (s *Simulator) Sites() []Site {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.fleet.sites()
+}
+
+// Groups returns the console's groups as GET /groups reports them.
+func (s *Simulator) Groups() []Group {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.fleet.groups()
+}

@@ -39,7 +39,7 @@ func auditLine(t *testing.T, logs *observer.ObservedLogs) observer.LoggedEntry {
 	return lines[0]
 }
 
-// TestAuditEveryOperation runs each of the 17 operations and reads its audit line: request
+// TestAuditEveryOperation runs each operation and reads its audit line: request
 // id, operation, configuration, outcome, duration and exactly the SentinelOne requests the
 // simulator received for it.
 func TestAuditEveryOperation(t *testing.T) {
@@ -72,6 +72,17 @@ func TestAuditEveryOperation(t *testing.T) {
 		"mitigate_threats":                   {"action": "Quarantine", "threat_id": threats[1].ID},
 		"mark_threat_as_benign":              {"threat_id": threats[2].ID},
 		"commission_agent":                   {"agent_id": gone[0].ID},
+		"get_agent_details":                  {"agent_id": a1},
+		"restart_agent":                      {"ids": a1},
+		"enable_agent":                       {"ids": a1},
+		"disable_agent":                      {"ids": a1, "reboot": true},
+		"move_agents_to_group":               {"ids": a1, "group_id": a.Sim.Sim.Groups()[0].ID},
+		"move_agents_to_site":                {"ids": a2, "site_id": a.Sim.Sim.Sites()[0].ID},
+		"get_sites":                          {},
+		"get_groups":                         {},
+		"get_accounts":                       {},
+		"get_activities":                     {"limit": 5},
+		"get_activity_types":                 {},
 	}
 	require.Len(t, cases, len(a.Manifest.Operations))
 	sim, err := a.Store.Resolve(t.Context(), app.DevConfigName)

@@ -83,6 +83,17 @@ func TestNoSecretLeaks(t *testing.T) {
 		"mark_threat_as_benign":              {"threat_id": threat.ID},
 		"fetch_agent_logs":                   {"ids": agent.ID},
 		"list_all_threats":                   {"limit": 2},
+		"get_agent_details":                  {"agent_id": agent.ID},
+		"restart_agent":                      {"ids": agent.ID},
+		"enable_agent":                       {"ids": agent.ID},
+		"disable_agent":                      {"ids": agent.ID},
+		"move_agents_to_group":               {"ids": agent.ID, "group_id": a.Sim.Sim.Groups()[0].ID},
+		"move_agents_to_site":                {"ids": agent.ID, "site_id": a.Sim.Sim.Sites()[0].ID},
+		"get_sites":                          {},
+		"get_groups":                         {},
+		"get_accounts":                       {},
+		"get_activities":                     {"limit": 2},
+		"get_activity_types":                 {},
 	}
 	require.Len(t, params, len(a.Manifest.Operations))
 	for _, cfg := range []string{app.DevConfigName, "wrong-password", "canary-token"} {
