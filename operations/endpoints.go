@@ -133,7 +133,7 @@ func candidateFilters(kind, entry string, base sentinelone.AgentFilter) []sentin
 	case kindUUID:
 		f.UUIDs = []string{entry}
 	case kindMAC:
-		f.PhysicalContains = []string{entry}
+		f.PhysicalContains = []string{normMAC(entry)} // consoles write MACs lower case with colons
 	case kindIP:
 		ext := base
 		ext.ExternalIPContains = []string{entry}
