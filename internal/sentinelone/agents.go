@@ -50,7 +50,7 @@ func (s *AgentsService) Count(ctx context.Context, f Filter) (int, error) {
 			return 0, fmt.Errorf("count agents: filter key %q does not apply to a count", k)
 		}
 	}
-	f, err := s.client.scope.narrow(f)
+	f, err := s.client.confine(ctx, f)
 	if err != nil {
 		return 0, fmt.Errorf("count agents: %w", err)
 	}
@@ -78,7 +78,7 @@ func (s *AgentsService) Action(ctx context.Context, action string, f Filter, dat
 	if !agentActions[action] {
 		return 0, fmt.Errorf("agent action %q is unknown", action)
 	}
-	f, err := s.client.scope.narrow(f)
+	f, err := s.client.confine(ctx, f)
 	if err != nil {
 		return 0, fmt.Errorf("agent action %s: %w", action, err)
 	}

@@ -272,7 +272,7 @@ func (s *AgentsService) MoveToGroup(ctx context.Context, f Filter, groupID strin
 			return 0, fmt.Errorf("move agents to group: %w", &ScopeError{Key: "groupIds", IDs: []string{groupID}, Scope: s.client.scope})
 		}
 	}
-	f, err := s.client.scope.narrow(f)
+	f, err := s.client.confine(ctx, f)
 	if err != nil {
 		return 0, fmt.Errorf("move agents to group: %w", err)
 	}

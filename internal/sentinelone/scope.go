@@ -101,6 +101,41 @@ func (s Scope) narrow(f Filter) (Filter, error) {
 	return out, nil
 }
 
+// confine is narrow plus the one check narrow cannot make alone: when only accounts are
+// pinned, sites a call names must belong to them (read from GET /sites), so a site of
+// another account is refused rather than silently selecting nothing.
+func (c *Client) confine(ctx context.Context, f Filter) (Filter, error) {
+	out, err := c.scope.narrow(f)
+	if err != nil || len(c.scope.SiteIDs) > 0 || len(c.scope.AccountIDs) == 0 {
+		return out, err
+	}
+	given, err := filterList(f, "siteIds")
+	if err != nil || len(given) == 0 {
+		return out, err
+	}
+	found := map[string]bool{}
+	for page, err := range c.Scope.Sites(ctx, SiteFilter{IDs: given}, ListOptions{}) {
+		if err != nil {
+			return nil, fmt.Errorf("confirm the given sites belong to the pinned accounts: %w", err)
+		}
+		for _, raw := range page {
+			if id, err := itemID(raw); err == nil {
+				found[id] = true
+			}
+		}
+	}
+	var outside []string
+	for _, id := range given {
+		if !found[id] {
+			outside = append(outside, id)
+		}
+	}
+	if len(outside) > 0 {
+		return nil, &ScopeError{Key: "siteIds", IDs: outside, Scope: c.scope}
+	}
+	return out, nil
+}
+
 // filterList reads a list key of f, given as a list or a comma-separated string.
 func filterList(f Filter, key string) ([]string, error) {
 	switch v := f[key].(type) {
@@ -170,10 +205,16 @@ func cmpOr(a, b string) string {
 // scopedPages walks a list endpoint with f confined to the client's scope, refusing any
 // returned item outside it.
 func (c *Client) scopedPages(ctx context.Context, what, endpoint, path string, f Filter, opts ListOptions, siteIsID bool) iter.Seq2[[]json.RawMessage, error] {
-	sf, err := c.scope.narrow(f)
-	return c.checkedPages(ctx, what, endpoint, path, "", sf, err, opts, func(raw json.RawMessage) error {
-		return c.scope.check(what, raw, siteIsID)
-	})
+	return func(yield func([]json.RawMessage, error) bool) {
+		sf, err := c.confine(ctx, f)
+		for page, err := range c.checkedPages(ctx, what, endpoint, path, "", sf, err, opts, func(raw json.RawMessage) error {
+			return c.scope.check(what, raw, siteIsID)
+		}) {
+			if !yield(page, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 // checkedPages walks a list endpoint with an already confined filter (or the error of

@@ -54,7 +54,7 @@ func (s *ThreatsService) Pages(ctx context.Context, f Filter, opts ListOptions) 
 // Count returns the number of threats matching f: the totalItems of a one-item page of
 // GET /threats (there is no threat count endpoint).
 func (s *ThreatsService) Count(ctx context.Context, f Filter) (int, error) {
-	f, err := s.client.scope.narrow(f)
+	f, err := s.client.confine(ctx, f)
 	if err != nil {
 		return 0, fmt.Errorf("count threats: %w", err)
 	}
@@ -110,7 +110,7 @@ func (s *ThreatsService) SetAnalystVerdict(ctx context.Context, f Filter, verdic
 }
 
 func (s *ThreatsService) post(ctx context.Context, what, endpoint, path string, f Filter, data map[string]any) (MitigationResult, error) {
-	f, err := s.client.scope.narrow(f)
+	f, err := s.client.confine(ctx, f)
 	if err != nil {
 		return MitigationResult{}, fmt.Errorf("%s: %w", what, err)
 	}
