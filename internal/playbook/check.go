@@ -95,15 +95,20 @@ func orRoot(ptr string) string {
 // parameters that narrow it. A bundled playbook must bind one of them to a required input,
 // so it never acts on every agent or threat by default.
 var DestructiveOperations = map[string][]string{
-	"agent_action":               {"ids", "groupIds"},
-	"reconnect_agent_network":    {"ids"},
-	"broadcast_message_to_agent": {"ids"},
-	"initiate_agent_scan":        {"ids"},
-	"abort_agent_scan":           {"ids"},
-	"fetch_agent_logs":           {"ids"},
+	"agent_action":               {"ids", "groupIds", "endpoints"},
+	"reconnect_agent_network":    {"ids", "endpoints"},
+	"broadcast_message_to_agent": {"ids", "endpoints"},
+	"initiate_agent_scan":        {"ids", "endpoints"},
+	"abort_agent_scan":           {"ids", "endpoints"},
+	"fetch_agent_logs":           {"ids", "endpoints"},
 	"mitigate_threats":           {"threat_id"},
 	"mark_threat_as_benign":      {"threat_id"},
 	"commission_agent":           {"agent_id"},
+	"restart_agent":              {"ids", "endpoints"},
+	"enable_agent":               {"ids", "endpoints"},
+	"disable_agent":              {"ids", "endpoints"},
+	"move_agents_to_group":       {"ids", "endpoints"},
+	"move_agents_to_site":        {"ids", "endpoints"},
 }
 
 // Problem is one cross-check finding.

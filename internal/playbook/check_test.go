@@ -127,7 +127,7 @@ func TestCheckWorkflowFindsProblems(t *testing.T) {
 		{"destructive action without ids", "initiate-agent-scan.json", func(d doc) {
 			delete(params(d), "ids")
 			params(d)["computerName__like"] = "{{vars.input.params.agent_ids}}"
-		}, `destructive operation initiate_agent_scan is not narrowed: bind one of ["ids"]`},
+		}, `destructive operation initiate_agent_scan is not narrowed: bind one of ["ids" "endpoints"]`},
 		{"unused input", "get-agent-passphrase.json", func(d doc) {
 			d2 := map[string]any{"name": "reason", "label": "Reason", "type": "string", "required": false}
 			args(d, 0)["inputVariables"] = append(inputs(d), d2)
@@ -173,7 +173,7 @@ func TestCheckCollectionFindsDuplicates(t *testing.T) {
 	col["data"].([]any)[0].(doc)["uuid"] = otherUUID
 	c, err = playbook.ParseCollection(encode(t, col))
 	require.NoError(t, err)
-	assert.Len(t, playbook.CheckCollection(m, c), len(seedPlaybooks), "every workflow names the old collection uuid")
+	assert.Len(t, playbook.CheckCollection(m, c), len(seedPlaybooks)+len(respondPlaybooks), "every workflow names the old collection uuid")
 }
 
 func TestCheckerReportsStaleCollection(t *testing.T) {
