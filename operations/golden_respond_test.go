@@ -16,7 +16,7 @@ func TestGoldenRespondRequests(t *testing.T) {
 	plain := plainAgents(h)
 	a := plain[0]
 	a1 := a.ID
-	group, site := h.sim.Sim.Groups()[4], h.sim.Sim.Sites()[1]
+	group, site := staticGroup(h.sim.Sim), h.sim.Sim.Sites()[1]
 	q := func(kv ...string) url.Values {
 		v := url.Values{}
 		for i := 0; i < len(kv); i += 2 {
@@ -85,4 +85,14 @@ func TestGoldenRespondRequests(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// staticGroup is a group agents can be moved into (not the first site's default group).
+func staticGroup(sim *s1sim.Simulator) s1sim.Group {
+	for _, g := range sim.Groups() {
+		if g.Type == "static" && !g.IsDefault {
+			return g
+		}
+	}
+	panic("the seeded console has no static group")
 }

@@ -107,10 +107,10 @@ func TestRespondOperations(t *testing.T) {
 			// move_agents_to_group: the agent joins the group and its site; get_groups counts it.
 			var groups []map[string]any
 			h.ok("get_groups", map[string]any{}, &groups)
-			require.Len(t, groups, 9)
+			require.Len(t, groups, 12, "three static groups and a dynamic one in each site")
 			var target map[string]any
 			for _, g := range groups {
-				if g["id"] != c.GroupID && g["siteId"] != c.SiteID {
+				if g["type"] == "static" && g["id"] != c.GroupID && g["siteId"] != c.SiteID {
 					target = g
 					break
 				}
@@ -129,6 +129,12 @@ func TestRespondOperations(t *testing.T) {
 			assert.Len(t, activitiesOf(t, h, c.ID, activityTypeOf(t, h, "Agent Moved To Group")), 1)
 			_, msg = h.fail("move_agents_to_group", map[string]any{"group_id": "1", "ids": c.ID})
 			assert.Contains(t, msg, "group_id")
+			for _, g := range groups {
+				if g["type"] == "dynamic" {
+					_, msg = h.fail("move_agents_to_group", map[string]any{"group_id": g["id"], "ids": c.ID})
+					assert.Contains(t, msg, "is dynamic", "SentinelOne refuses moves into a dynamic group")
+				}
+			}
 
 			// move_agents_to_site: the agent lands in the site's default group.
 			var sites []map[string]any

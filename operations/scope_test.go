@@ -67,7 +67,7 @@ func TestPinnedScope(t *testing.T) {
 					inSites[a.SiteID] = true
 				}
 				for _, g := range h.sim.Sim.Groups() {
-					if inSites[g.SiteID] && inGroup == "" {
+					if inSites[g.SiteID] && inGroup == "" && g.Type == "static" {
 						inGroup = g.ID
 					}
 					if !inSites[g.SiteID] && outGroup == "" {

@@ -91,7 +91,7 @@ var respondCases = map[string]func(t *testing.T, f fleet) (map[string]string, fu
 		a := f.plainAgent(t, 0)
 		var to s1sim.Group
 		for _, g := range f.sim.Groups() {
-			if g.ID != a.GroupID {
+			if g.ID != a.GroupID && g.Type == "static" {
 				to = g
 			}
 		}

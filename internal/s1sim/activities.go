@@ -78,7 +78,8 @@ func (f *fleet) recordAgent(kind string, a *Agent, now time.Time, extra map[stri
 	}
 	desc := strings.NewReplacer("{{ username }}", "soar-api", "{{ computer_name }}", a.ComputerName,
 		"{{ group_name }}", a.GroupName, "{{ site_name }}", a.SiteName).Replace(t.DescriptionTemplate)
-	f.record(Activity{ActivityType: t.ID, PrimaryDescription: desc, AgentID: strPtr(a.ID),
+	f.record(Activity{ActivityType: t.ID, PrimaryDescription: desc, SecondaryDescription: strPtr(a.ComputerName),
+		Description: strPtr(t.Action + " by the API"), AgentID: strPtr(a.ID),
 		AgentUpdatedVersion: strPtr(a.AgentVersion), OSFamily: strPtr(a.OSType), SiteID: a.SiteID, SiteName: a.SiteName,
 		GroupID: strPtr(a.GroupID), GroupName: strPtr(a.GroupName), AccountID: a.AccountID, AccountName: a.AccountName,
 		Data: data}, now)
@@ -89,7 +90,8 @@ func (f *fleet) recordAgent(kind string, a *Agent, now time.Time, extra map[stri
 func (f *fleet) recordThreat(action string, t *Threat, a *Agent, now time.Time) {
 	typ := activityTypes["threat-action"]
 	desc := strings.NewReplacer("{{ username }}", "soar-api", "{{ action }}", action, "{{ threat_name }}", t.Name).Replace(typ.DescriptionTemplate)
-	act := Activity{ActivityType: typ.ID, PrimaryDescription: desc, ThreatID: strPtr(t.ID), Hash: strPtr(t.SHA1),
+	act := Activity{ActivityType: typ.ID, PrimaryDescription: desc, SecondaryDescription: strPtr(t.Name),
+		Description: strPtr(action + " by the API"), ThreatID: strPtr(t.ID), Hash: strPtr(t.SHA1),
 		AgentID: strPtr(t.AgentID), Data: map[string]any{"action": action, "threatName": t.Name, "username": "soar-api"}}
 	if a != nil {
 		act.SiteID, act.SiteName, act.AccountID, act.AccountName = a.SiteID, a.SiteName, a.AccountID, a.AccountName

@@ -28,6 +28,7 @@ var (
 // scope is one group of one site of one account.
 type scope struct {
 	groupID, groupName, siteID, siteName, accountID, accountName string
+	filterID                                                     string // set on dynamic groups, which no agent is seeded into
 }
 
 // accounts of the seeded console: the first two sites belong to the first account, the
@@ -83,7 +84,7 @@ func newFleet(nAgents, nThreats int, seed int64) *fleet {
 		f.agents[i] = newAgent(rng, i, strconv.FormatUint(id, 10), scopes)
 		f.agentIndex[f.agents[i].ID] = i
 	}
-	f.scopes = scopes
+	f.scopes = append(scopes, dynamicGroups(scopes)...)
 	f.shareIdentities()
 	f.makeThreats(rng, nThreats)
 	f.changed()
@@ -106,6 +107,29 @@ func makeScopes(rng *rand.Rand) []scope {
 		}
 	}
 	return out
+}
+
+// dynamicGroups adds one dynamic group ("Linux Servers", filled by its filter) to each
+// site. They are made after the agents, so the seeded fleet stays as it was.
+func dynamicGroups(scopes []scope) []scope {
+	var out []scope
+	for _, sc := range scopes {
+		if sc.groupName == "Default Group" {
+			d := sc
+			d.groupID = strconv.FormatUint(mustUint(sc.siteID)+7, 10)
+			d.groupName, d.filterID = "Linux Servers", strconv.FormatUint(mustUint(sc.siteID)+9, 10)
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func mustUint(s string) uint64 {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		panic(err)
+	}
+	return n
 }
 
 // pick returns a random element of s.

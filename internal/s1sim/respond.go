@@ -8,34 +8,37 @@ import (
 
 // Site is one entry of GET /sites data.sites, with the fields of a SentinelOne site.
 type Site struct {
-	ID                  string  `json:"id"`
-	Name                string  `json:"name"`
-	AccountID           string  `json:"accountId"`
-	AccountName         string  `json:"accountName"`
-	State               string  `json:"state"`
-	SiteType            string  `json:"siteType"`
-	Suite               string  `json:"suite"`
-	Sku                 string  `json:"sku"`
-	IsDefault           bool    `json:"isDefault"`
-	ActiveLicenses      int     `json:"activeLicenses"`
-	TotalLicenses       int     `json:"totalLicenses"`
-	UnlimitedLicenses   bool    `json:"unlimitedLicenses"`
-	UnlimitedExpiration bool    `json:"unlimitedExpiration"`
-	Expiration          *string `json:"expiration"`
-	HealthStatus        bool    `json:"healthStatus"`
-	Description         *string `json:"description"`
-	ExternalID          *string `json:"externalId"`
-	Creator             string  `json:"creator"`
-	CreatorID           string  `json:"creatorId"`
-	RegistrationToken   string  `json:"registrationToken"`
-	CreatedAt           string  `json:"createdAt"`
-	UpdatedAt           string  `json:"updatedAt"`
+	ID                  string         `json:"id"`
+	Name                string         `json:"name"`
+	AccountID           string         `json:"accountId"`
+	AccountName         string         `json:"accountName"`
+	State               string         `json:"state"`
+	SiteType            string         `json:"siteType"`
+	Suite               string         `json:"suite"`
+	Sku                 string         `json:"sku"`
+	IsDefault           bool           `json:"isDefault"`
+	ActiveLicenses      int            `json:"activeLicenses"`
+	TotalLicenses       int            `json:"totalLicenses"`
+	UnlimitedLicenses   bool           `json:"unlimitedLicenses"`
+	UnlimitedExpiration bool           `json:"unlimitedExpiration"`
+	Expiration          *string        `json:"expiration"`
+	HealthStatus        bool           `json:"healthStatus"`
+	Description         *string        `json:"description"`
+	ExternalID          *string        `json:"externalId"`
+	UsageType           string         `json:"usageType"`
+	Licenses            map[string]any `json:"licenses"`
+	Creator             string         `json:"creator"`
+	CreatorID           string         `json:"creatorId"`
+	RegistrationToken   string         `json:"registrationToken"`
+	CreatedAt           string         `json:"createdAt"`
+	UpdatedAt           string         `json:"updatedAt"`
 }
 
 // Group is one entry of GET /groups, with the fields of a SentinelOne group.
 type Group struct {
 	ID                string  `json:"id"`
 	Name              string  `json:"name"`
+	Description       *string `json:"description"`
 	SiteID            string  `json:"siteId"`
 	Type              string  `json:"type"`
 	IsDefault         bool    `json:"isDefault"`
@@ -53,22 +56,55 @@ type Group struct {
 
 // ConsoleAccount is one entry of GET /accounts, with the fields of a SentinelOne account.
 type ConsoleAccount struct {
-	ID                  string  `json:"id"`
-	Name                string  `json:"name"`
-	AccountType         string  `json:"accountType"`
-	State               string  `json:"state"`
-	ActiveAgents        int     `json:"activeAgents"`
-	TotalLicenses       int     `json:"totalLicenses"`
-	UnlimitedExpiration bool    `json:"unlimitedExpiration"`
-	Expiration          *string `json:"expiration"`
-	NumberOfSites       int     `json:"numberOfSites"`
-	BillingMode         string  `json:"billingMode"`
-	ExternalID          *string `json:"externalId"`
-	Creator             string  `json:"creator"`
-	CreatorID           string  `json:"creatorId"`
-	CreatedAt           string  `json:"createdAt"`
-	UpdatedAt           string  `json:"updatedAt"`
+	ID                  string         `json:"id"`
+	Name                string         `json:"name"`
+	AccountType         string         `json:"accountType"`
+	State               string         `json:"state"`
+	ActiveAgents        int            `json:"activeAgents"`
+	TotalLicenses       int            `json:"totalLicenses"`
+	UnlimitedExpiration bool           `json:"unlimitedExpiration"`
+	Expiration          *string        `json:"expiration"`
+	NumberOfSites       int            `json:"numberOfSites"`
+	BillingMode         string         `json:"billingMode"`
+	ExternalID          *string        `json:"externalId"`
+	IsDefault           bool           `json:"isDefault"`
+	UsageType           string         `json:"usageType"`
+	SalesforceID        string         `json:"salesforceId"`
+	Licenses            map[string]any `json:"licenses"`
+	Creator             string         `json:"creator"`
+	CreatorID           string         `json:"creatorId"`
+	CreatedAt           string         `json:"createdAt"`
+	UpdatedAt           string         `json:"updatedAt"`
+	// The deprecated per-suite counters SentinelOne still returns.
+	Skus                []any `json:"skus"`
+	CoreSites           int   `json:"coreSites"`
+	CompleteSites       int   `json:"completeSites"`
+	ControlSites        int   `json:"controlSites"`
+	TotalCore           int   `json:"totalCore"`
+	TotalComplete       int   `json:"totalComplete"`
+	TotalControl        int   `json:"totalControl"`
+	UnlimitedCore       bool  `json:"unlimitedCore"`
+	UnlimitedComplete   bool  `json:"unlimitedComplete"`
+	UnlimitedControl    bool  `json:"unlimitedControl"`
+	AgentsInCoreSku     int   `json:"agentsInCoreSku"`
+	AgentsInCompleteSku int   `json:"agentsInCompleteSku"`
+	AgentsInControlSku  int   `json:"agentsInControlSku"`
 }
+
+// licenses is the licenses object of a site or account with n Complete licenses.
+func licenses(n int) map[string]any {
+	surfaces := []map[string]any{{"name": "Total Agents", "count": n}}
+	return map[string]any{
+		"bundles":  []map[string]any{{"name": "complete", "displayName": "Complete", "majorVersion": 1, "minorVersion": 0, "surfaces": surfaces, "totalSurfaces": n}},
+		"modules":  []any{},
+		"settings": []any{},
+		"surfaces": surfaces,
+	}
+}
+
+// consoleExpiry is when the second account's licenses run out: one account of the seeded
+// console expires, the other does not.
+const consoleExpiry = "2027-01-31T00:00:00.000000Z"
 
 const consoleCreated = "2023-01-10T09:00:00.000000Z"
 
@@ -79,10 +115,16 @@ func (f *fleet) sites() []Site {
 	for _, sc := range f.scopes {
 		if _, ok := idx[sc.siteID]; !ok {
 			idx[sc.siteID] = len(out)
-			out = append(out, Site{ID: sc.siteID, Name: sc.siteName, AccountID: sc.accountID, AccountName: sc.accountName,
+			site := Site{ID: sc.siteID, Name: sc.siteName, AccountID: sc.accountID, AccountName: sc.accountName,
 				State: "active", SiteType: "Paid", Suite: "Complete", Sku: "Complete", IsDefault: len(out) == 0,
-				TotalLicenses: 10000, UnlimitedExpiration: true, HealthStatus: true, Creator: "console admin",
-				CreatorID: activityUser, RegistrationToken: "eyJ1cmwiOiAic2ltIn0=", CreatedAt: consoleCreated, UpdatedAt: consoleCreated})
+				TotalLicenses: 10000, UnlimitedExpiration: true, HealthStatus: true, UsageType: "customer",
+				Description: strPtr(sc.siteName + " endpoints of " + sc.accountName), Licenses: licenses(10000),
+				Creator: "console admin", CreatorID: activityUser, RegistrationToken: "eyJ1cmwiOiAic2ltIn0=",
+				CreatedAt: consoleCreated, UpdatedAt: consoleCreated}
+			if sc.accountID != consoleAccounts[0].id {
+				site.UnlimitedExpiration, site.Expiration, site.ExternalID = false, strPtr(consoleExpiry), strPtr("CRM-"+sc.siteID[len(sc.siteID)-4:])
+			}
+			out = append(out, site)
 		}
 	}
 	for i := range f.agents {
@@ -102,8 +144,12 @@ func (f *fleet) groups() []Group {
 	for i, sc := range f.scopes {
 		idx[sc.groupID] = i
 		out[i] = Group{ID: sc.groupID, Name: sc.groupName, SiteID: sc.siteID, Type: "static", IsDefault: sc.groupName == "Default Group",
-			Inherits: true, Creator: "console admin", CreatorID: activityUser, RegistrationToken: "eyJ1cmwiOiAic2ltIn0=",
-			CreatedAt: consoleCreated, UpdatedAt: consoleCreated}
+			Description: strPtr(sc.groupName + " of " + sc.siteName), Inherits: true, Creator: "console admin",
+			CreatorID: activityUser, RegistrationToken: "eyJ1cmwiOiAic2ltIn0=", CreatedAt: consoleCreated, UpdatedAt: consoleCreated}
+		if sc.filterID != "" {
+			rank := i
+			out[i].Type, out[i].FilterID, out[i].FilterName, out[i].Rank = "dynamic", strPtr(sc.filterID), strPtr(sc.groupName), &rank
+		}
 	}
 	for i := range f.agents {
 		if j, ok := idx[f.agents[i].GroupID]; ok {
@@ -117,12 +163,18 @@ func (f *fleet) consoleAccounts() []ConsoleAccount {
 	var out []ConsoleAccount
 	for _, ca := range consoleAccounts {
 		acct := ConsoleAccount{ID: ca.id, Name: ca.name, AccountType: "Paid", State: "active", TotalLicenses: 20000,
-			UnlimitedExpiration: true, BillingMode: "subscription", Creator: "console admin", CreatorID: activityUser,
-			CreatedAt: consoleCreated, UpdatedAt: consoleCreated}
+			UnlimitedExpiration: true, BillingMode: "subscription", IsDefault: ca.id == consoleAccounts[0].id, UsageType: "customer",
+			SalesforceID: "", Licenses: licenses(20000), Skus: []any{}, TotalComplete: 20000, Creator: "console admin",
+			CreatorID: activityUser, CreatedAt: consoleCreated, UpdatedAt: consoleCreated}
+		if !acct.IsDefault {
+			acct.UnlimitedExpiration, acct.Expiration, acct.ExternalID = false, strPtr(consoleExpiry), strPtr("CRM-"+ca.id[len(ca.id)-4:])
+		}
 		for _, s := range f.sites() {
 			if s.AccountID == ca.id {
 				acct.NumberOfSites++
+				acct.CompleteSites++
 				acct.ActiveAgents += s.ActiveLicenses
+				acct.AgentsInCompleteSku += s.ActiveLicenses
 			}
 		}
 		out = append(out, acct)
@@ -335,6 +387,10 @@ func (s *Simulator) moveToGroup(w http.ResponseWriter, _ *http.Request, c *call)
 	s.mu.RUnlock()
 	if target == nil {
 		writeError(w, http.StatusNotFound, codeNotFound, "Not Found", "group not found")
+		return
+	}
+	if target.filterID != "" {
+		writeValidation(w, validationf("group %s is dynamic: its filter decides its agents, they cannot be moved into it", target.groupID))
 		return
 	}
 	n, ok := s.applyAgents(w, raw, "move-to-group", func(a *Agent) map[string]any { return moveAgent(a, *target) })

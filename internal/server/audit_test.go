@@ -76,7 +76,7 @@ func TestAuditEveryOperation(t *testing.T) {
 		"restart_agent":                      {"ids": a1},
 		"enable_agent":                       {"ids": a1},
 		"disable_agent":                      {"ids": a1, "reboot": true},
-		"move_agents_to_group":               {"ids": a1, "group_id": a.Sim.Sim.Groups()[0].ID},
+		"move_agents_to_group":               {"ids": a1, "group_id": staticGroupID(a.Sim.Sim)},
 		"move_agents_to_site":                {"ids": a2, "site_id": a.Sim.Sim.Sites()[0].ID},
 		"get_sites":                          {},
 		"get_groups":                         {},
@@ -322,4 +322,14 @@ func TestAuditConfigurationChanges(t *testing.T) {
 	for _, secret := range []string{secretPass, secretToken, secretNew} {
 		assert.NotContains(t, written.String(), secret)
 	}
+}
+
+// staticGroupID is a group agents can be moved into.
+func staticGroupID(sim *s1sim.Simulator) string {
+	for _, g := range sim.Groups() {
+		if g.Type == "static" {
+			return g.ID
+		}
+	}
+	panic("the seeded console has no static group")
 }

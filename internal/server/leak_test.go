@@ -87,7 +87,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		"restart_agent":                      {"ids": agent.ID},
 		"enable_agent":                       {"ids": agent.ID},
 		"disable_agent":                      {"ids": agent.ID},
-		"move_agents_to_group":               {"ids": agent.ID, "group_id": a.Sim.Sim.Groups()[0].ID},
+		"move_agents_to_group":               {"ids": agent.ID, "group_id": staticGroupID(a.Sim.Sim)},
 		"move_agents_to_site":                {"ids": agent.ID, "site_id": a.Sim.Sim.Sites()[0].ID},
 		"get_sites":                          {},
 		"get_groups":                         {},

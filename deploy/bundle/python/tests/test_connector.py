@@ -119,6 +119,7 @@ class OperationsTest(unittest.TestCase):
         self.assertEqual(3, len(sites))
         groups = self.run_op(conn, config, "get_groups", {"siteIds": sites[0]["id"]})
         self.assertTrue(groups)
+        static = [g for g in groups if g["type"] == "static"]
         self.assertTrue(all(g["siteId"] == sites[0]["id"] for g in groups))
         uuid4 = agents[4]["uuid"]
         ops = [
@@ -146,7 +147,7 @@ class OperationsTest(unittest.TestCase):
                   "matched_by": "uuid"}], d["endpoints"])),
             ("disable_agent", {"ids": a[5], "reboot": True}, lambda d: self.assertEqual(1, d["affected"])),
             ("enable_agent", {"ids": a[5]}, lambda d: self.assertEqual(1, d["affected"])),
-            ("move_agents_to_group", {"ids": a[6], "group_id": groups[0]["id"]}, lambda d: self.assertEqual(1, d["affected"])),
+            ("move_agents_to_group", {"ids": a[6], "group_id": static[0]["id"]}, lambda d: self.assertEqual(1, d["affected"])),
             ("move_agents_to_site", {"ids": a[7], "site_id": sites[1]["id"]}, lambda d: self.assertEqual(1, d["affected"])),
             ("get_accounts", {}, lambda d: self.assertEqual(2, len(d))),
             ("get_activities", {"agent_id": a[4]}, lambda d: self.assertEqual({a[4]}, {x["agentId"] for x in d})),
