@@ -194,6 +194,9 @@ func decodeAgent(raw json.RawMessage) (agentTarget, error) {
 
 // resolve lists the selected agents.
 func (s *agentSelection) resolve(ctx context.Context, client *sentinelone.Client) ([]target, error) {
+	if err := s.prepare(ctx, client); err != nil {
+		return nil, err // a refused endpoint speaks for itself
+	}
 	var out []target
 	err := s.walk(ctx, client, func(raw json.RawMessage) error {
 		a, err := decodeAgent(raw)

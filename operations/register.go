@@ -73,8 +73,18 @@ func bind(clients *Clients, s spec) connector.Handler {
 			return nil, err
 		}
 		out, err := s.run(ctx, call, client)
-		return out, scopeError(err)
+		return out, scopeErrorOf(call.Operation, err)
 	})
+}
+
+// scopeErrorOf is scopeError naming the operation's own param: SentinelOne's "ids" is the
+// agent_id of the single-agent operations.
+func scopeErrorOf(op *connector.Operation, err error) error {
+	var se *sentinelone.ScopeError
+	if errors.As(err, &se) && se.Key == "ids" && op.Param("ids") == nil && op.Param("agent_id") != nil {
+		return connector.InvalidParam("agent_id", "%v", se)
+	}
+	return scopeError(err)
 }
 
 // scopeError turns a request outside the configuration's pinned scope into a parameter

@@ -192,3 +192,20 @@ func outsideState(h *harness, outIDs map[string]bool) string {
 	}
 	return strings.Join(parts, "\n")
 }
+
+// TestPinnedScopeConfiguration: a pinned scope that is not a list of numeric ids is refused
+// by name before any SentinelOne request, and a single-agent operation names its own param
+// when the agent lies outside the scope.
+func TestPinnedScopeConfiguration(t *testing.T) {
+	h := newHarnessWith(t, mode{"2.1", true}, s1sim.Options{}, map[string]any{"scope_site_ids": "1301234569714161309, hq"})
+	status, msg := h.fail("get_agent_count", map[string]any{})
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, msg, `scope_site_ids: "hq" is not a numeric SentinelOne id`)
+	assert.Empty(t, h.sim.Sim.Requests())
+
+	pin := pinCases()[0]
+	h = newHarnessWith(t, mode{"2.1", true}, s1sim.Options{}, pin.values)
+	outside := h.agents(func(a s1sim.Agent) bool { return !pin.inside(a) && live(a) })[0]
+	_, msg = h.fail("get_application_installed_on_agent", map[string]any{"agent_id": outside.ID})
+	assert.Contains(t, msg, "agent_id: agent(s) "+outside.ID+" not found inside the pinned scope")
+}
