@@ -77,12 +77,23 @@ func bind(clients *Clients, s spec) connector.Handler {
 	})
 }
 
-// scopeErrorOf is scopeError naming the operation's own param: SentinelOne's "ids" is the
-// agent_id of the single-agent operations.
+// scopeParams are, per SentinelOne filter key, the params that may have asked for it.
+var scopeParams = map[string][]string{
+	"ids": {"ids", "agent_id"}, "threatIds": {"threat_id"}, "groupIds": {"groupIds", "group_id"},
+	"siteIds": {"siteIds", "site_id"}, "accountIds": {"accountIds"},
+}
+
+// scopeErrorOf is scopeError naming the operation's own param (SentinelOne's "ids" is the
+// agent_id of the single-agent operations, "threatIds" the threat_id).
 func scopeErrorOf(op *connector.Operation, err error) error {
 	var se *sentinelone.ScopeError
-	if errors.As(err, &se) && se.Key == "ids" && op.Param("ids") == nil && op.Param("agent_id") != nil {
-		return connector.InvalidParam("agent_id", "%v", se)
+	var pe *connector.ParamError
+	if errors.As(err, &se) && se.Key != "" && !errors.As(err, &pe) {
+		for _, name := range scopeParams[se.Key] {
+			if op.Param(name) != nil {
+				return connector.InvalidParam(name, "%v", se)
+			}
+		}
 	}
 	return scopeError(err)
 }

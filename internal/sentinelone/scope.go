@@ -52,6 +52,8 @@ func (e *ScopeError) Error() string {
 		return fmt.Sprintf("SentinelOne returned %s outside the pinned scope (%s); refusing to use it", e.Object, e.Scope)
 	case "ids":
 		return fmt.Sprintf("agent(s) %s not found inside the pinned scope (%s)", strings.Join(e.IDs, ", "), e.Scope)
+	case "threatIds":
+		return fmt.Sprintf("threat(s) %s not found inside the pinned scope (%s)", strings.Join(e.IDs, ", "), e.Scope)
 	}
 	return fmt.Sprintf("%s %s outside the pinned scope (%s): a call may narrow the scope, never widen it",
 		strings.Join(e.IDs, ", "), map[bool]string{true: "is", false: "are"}[len(e.IDs) == 1], e.Scope)
@@ -276,6 +278,36 @@ func (s *AgentsService) inScope(ctx context.Context, what string, ids []string) 
 	}
 	if len(outside) > 0 {
 		return fmt.Errorf("%s: %w", what, &ScopeError{Key: "ids", IDs: outside, Scope: s.client.scope})
+	}
+	return nil
+}
+
+// inScope confirms that every threat of ids lies inside the pinned scope, for endpoints that
+// name threats in their path or body without a filter (a timeline, a note by id). It sends
+// nothing when no scope is pinned.
+func (s *ThreatsService) inScope(ctx context.Context, what string, ids []string) error {
+	if !s.client.scope.Pinned() {
+		return nil
+	}
+	found := map[string]bool{}
+	for page, err := range s.Pages(ctx, Filter{"ids": ids}, ListOptions{}) {
+		if err != nil {
+			return fmt.Errorf("%s: confirm the threats lie in the pinned scope: %w", what, err)
+		}
+		for _, raw := range page {
+			if id, err := itemID(raw); err == nil {
+				found[id] = true
+			}
+		}
+	}
+	var outside []string
+	for _, id := range ids {
+		if !found[id] {
+			outside = append(outside, id)
+		}
+	}
+	if len(outside) > 0 {
+		return fmt.Errorf("%s: %w", what, &ScopeError{Key: "threatIds", IDs: outside, Scope: s.client.scope})
 	}
 	return nil
 }

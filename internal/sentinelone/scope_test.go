@@ -169,3 +169,20 @@ func TestRespondEndpoints(t *testing.T) {
 	assert.Error(t, err)
 	assert.False(t, errors.Is(err, ErrNotFound))
 }
+
+// TestThreatsInScope: threats named by id alone are confirmed inside the scope first.
+func TestThreatsInScope(t *testing.T) {
+	f := newFixture(t, pinSites("10"))
+	f.mux.HandleFunc("/threats", func(w http.ResponseWriter, r *http.Request) {
+		testQuery(t, r, url.Values{"ids": {"5,6"}, "siteIds": {"10"}, "limit": {"1000"}})
+		writeJSON(w, http.StatusOK, `{"data":[{"id":"5","agentRealtimeInfo":{"siteId":"10","accountId":"7"}}],"pagination":{"nextCursor":null}}`)
+	})
+	err := f.client.Threats.inScope(context.Background(), "add a note", []string{"5", "6"})
+	var se *ScopeError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "threatIds", se.Key)
+	assert.Equal(t, []string{"6"}, se.IDs)
+	assert.Contains(t, err.Error(), "threat(s) 6 not found inside the pinned scope (sites 10)")
+	unpinned := newFixture(t)
+	require.NoError(t, unpinned.client.Threats.inScope(context.Background(), "add a note", []string{"5"}), "no request without a pin")
+}
