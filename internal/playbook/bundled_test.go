@@ -15,6 +15,7 @@ import (
 	root "github.com/fortisoar-connectors/sentinelone"
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/playbook"
+	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
 const playbooksDir = "../../playbooks"
@@ -147,7 +148,7 @@ func TestBundledPlaybooksPassCrossChecks(t *testing.T) {
 	for file, raw := range bundled(t) {
 		w, err := playbook.Parse(raw)
 		require.NoError(t, err, file)
-		assert.Empty(t, playbook.CheckWorkflow(m, w, playbook.CollectionUUID), file)
+		assert.Empty(t, playbook.CheckWorkflow(m, operations.Destructive(), w, playbook.CollectionUUID), file)
 	}
 	raw, err := os.ReadFile(filepath.Join(playbooksDir, playbook.CollectionFile))
 	require.NoError(t, err)
@@ -157,7 +158,7 @@ func TestBundledPlaybooksPassCrossChecks(t *testing.T) {
 	assert.Equal(t, playbook.CollectionName, col.Data[0].Name)
 	assert.True(t, strings.HasSuffix(col.Data[0].Name, " - "+m.Version), "collection name carries the manifest version")
 	assert.Len(t, col.Data[0].Workflows, len(seedPlaybooks))
-	assert.Empty(t, playbook.CheckCollection(m, col))
+	assert.Empty(t, playbook.CheckCollection(m, operations.Destructive(), col))
 }
 
 func TestCollectionFileIsUpToDate(t *testing.T) {
@@ -171,7 +172,7 @@ func TestCollectionFileIsUpToDate(t *testing.T) {
 }
 
 func TestCheckerAcceptsTheBundledDirectory(t *testing.T) {
-	chk, err := playbook.NewChecker(manifest(t), schemaJSON(t))
+	chk, err := playbook.NewChecker(manifest(t), operations.Destructive(), schemaJSON(t))
 	require.NoError(t, err)
 	problems, err := chk.CheckFS(os.DirFS(playbooksDir))
 	require.NoError(t, err)

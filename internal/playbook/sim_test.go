@@ -17,6 +17,7 @@ import (
 	"github.com/fortisoar-connectors/sentinelone/internal/app"
 	"github.com/fortisoar-connectors/sentinelone/internal/playbook"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
+	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
 // devApp starts the connector with real operations against a fresh simulator.
@@ -334,7 +335,7 @@ func TestDestructivePlaybooksNeverRunWithoutTargets(t *testing.T) {
 		w := loadBundled(t, name)
 		call, err := w.Steps[1].Connector()
 		require.NoError(t, err)
-		if _, destructive := playbook.DestructiveOperations[call.Operation]; !destructive {
+		if _, destructive := operations.Destructive()[call.Operation]; !destructive {
 			continue
 		}
 		a.Sim.Sim.ResetRequests()
