@@ -211,4 +211,3 @@ func kind(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
-
