@@ -9,7 +9,6 @@ package configstore
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -294,18 +293,15 @@ func (s *Store) Get(ctx context.Context, ref string) (*connector.Config, error) 
 // id already in use is a KindInvalid error wrapping connector.ErrConfigExists; the check is
 // made inside the write transaction, so of concurrent creates of one name exactly one wins.
 // The first active configuration becomes the default; a deactivated one never does.
-func (s *Store) Create(ctx context.Context, body map[string]json.RawMessage, check CheckFunc) (*connector.ConfigChange, error) {
-	in, err := parseInput(s.manifest, body)
-	if err != nil {
-		return nil, err
-	}
-	if in.name == nil {
+func (s *Store) Create(ctx context.Context, in *connector.ConfigInput) (*connector.ConfigChange, error) {
+	if in.Name == nil {
 		return nil, invalid("name", "is required")
 	}
 	var out *record
 	var notes []string
-	err = s.write(ctx, func(w *writer) error {
-		if out, err = w.create(in, s.checkOr(check)); err != nil {
+	err := s.write(ctx, func(w *writer) error {
+		var err error
+		if out, err = w.create(in, s.check); err != nil {
 			return err
 		}
 		if err := w.finish(); err != nil {
@@ -327,22 +323,19 @@ func (s *Store) Create(ctx context.Context, body map[string]json.RawMessage, che
 // default, or deactivating it, is refused (ErrConfigConflict) unless the same body names the
 // configuration taking the default over ("new_default"); a deactivated configuration cannot
 // become the default.
-func (s *Store) Update(ctx context.Context, ref string, body map[string]json.RawMessage, check CheckFunc) (*connector.ConfigChange, error) {
-	in, err := parseInput(s.manifest, body)
-	if err != nil {
-		return nil, err
-	}
+func (s *Store) Update(ctx context.Context, ref string, in *connector.ConfigInput) (*connector.ConfigChange, error) {
 	var out *record
 	var notes []string
-	err = s.write(ctx, func(w *writer) error {
+	err := s.write(ctx, func(w *writer) error {
 		rec := byRef(w.recs, ref)
 		if rec == nil {
 			return notFound(ref)
 		}
-		if in.id != nil && *in.id != rec.ID {
-			return invalid("config_id", "is %q but the request is for %q", *in.id, clip(ref))
+		if in.ID != nil && *in.ID != rec.ID {
+			return invalid("config_id", "is %q but the request is for %q", *in.ID, clip(ref))
 		}
-		if out, err = w.update(rec, in, s.checkOr(check)); err != nil {
+		var err error
+		if out, err = w.update(rec, in, s.check); err != nil {
 			return err
 		}
 		if err := w.finish(); err != nil {
@@ -402,13 +395,6 @@ func (s *Store) Delete(ctx context.Context, ref string) (deleted, promoted *conn
 	return deleted, promoted, nil
 }
 
-func (s *Store) checkOr(check CheckFunc) CheckFunc {
-	if check != nil {
-		return check
-	}
-	return s.check
-}
-
 func notFound(ref string) error {
 	return &connector.Error{Kind: connector.KindNotFound, Msg: fmt.Sprintf("no configuration with id or name %q", clip(ref)), Sentinel: connector.ErrNoConfig}
 }
@@ -459,3 +445,6 @@ func byName(recs []*record, name string) *record {
 	}
 	return nil
 }
+
+// Manifest returns the manifest whose configuration fields the store holds.
+func (s *Store) Manifest() *connector.Manifest { return s.manifest }

@@ -153,24 +153,24 @@ func (w *writer) moveDefault(rec *record) error {
 
 func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 	m := w.s.manifest
-	if other := byName(w.recs, *in.name); other != nil {
-		return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.name, m.Name, other.ID)
+	if other := byName(w.recs, *in.Name); other != nil {
+		return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.Name, m.Name, other.ID)
 	}
-	if in.newDefault != nil {
+	if in.NewDefault != nil {
 		return nil, invalid("new_default", "belongs to an update of the default configuration, not to a create")
 	}
-	inactive := in.active != nil && !*in.active
-	if in.isDefault != nil && *in.isDefault && inactive {
-		return nil, conflictRule("configuration %q cannot be the default while deactivated: create it with \"active\": true, or without \"default\": true", *in.name)
+	inactive := in.Active != nil && !*in.Active
+	if in.Default != nil && *in.Default && inactive {
+		return nil, conflictRule("configuration %q cannot be the default while deactivated: create it with \"active\": true, or without \"default\": true", *in.Name)
 	}
 	id := uuid.NewString()
-	if in.id != nil {
-		id = *in.id
+	if in.ID != nil {
+		id = *in.ID
 		if w.bucket.Get([]byte(id)) != nil {
 			return nil, conflict("a configuration with config_id %s already exists", id)
 		}
 	}
-	raw := in.config
+	raw := in.Values
 	if raw == nil {
 		raw = map[string]any{}
 	}
@@ -184,8 +184,8 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 	}
 	now := time.Now().UTC()
 	rec := &record{
-		ID: id, Seq: seq, Name: *in.name, Connector: m.Name, Version: m.Version, Inactive: inactive,
-		Disabled: applyOperations(m, nil, in.ops), Created: now, Updated: now,
+		ID: id, Seq: seq, Name: *in.Name, Connector: m.Name, Version: m.Version, Inactive: inactive,
+		Disabled: applyOperations(m, nil, in.Operations), Created: now, Updated: now,
 	}
 	if err := w.s.setValues(rec, values); err != nil {
 		return nil, err
@@ -198,7 +198,7 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 	if inactive {
 		w.note("deactivated")
 	}
-	if (in.isDefault != nil && *in.isDefault) || w.defaultRec() == nil && !inactive {
+	if (in.Default != nil && *in.Default) || w.defaultRec() == nil && !inactive {
 		return rec, w.moveDefault(rec)
 	}
 	return rec, nil
@@ -207,24 +207,24 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 func (w *writer) update(rec *record, in *input, check CheckFunc) (*record, error) {
 	m := w.s.manifest
 	w.touch(rec)
-	if in.name != nil && *in.name != rec.Name {
-		if other := byName(w.recs, *in.name); other != nil {
-			return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.name, m.Name, other.ID)
+	if in.Name != nil && *in.Name != rec.Name {
+		if other := byName(w.recs, *in.Name); other != nil {
+			return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.Name, m.Name, other.ID)
 		}
-		w.note("renamed from %q to %q", rec.Name, *in.name)
-		rec.Name = *in.name
+		w.note("renamed from %q to %q", rec.Name, *in.Name)
+		rec.Name = *in.Name
 	}
-	if in.config != nil {
-		if err := w.updateValues(rec, in.config, check); err != nil {
+	if in.Values != nil {
+		if err := w.updateValues(rec, in.Values, check); err != nil {
 			return nil, err
 		}
 	}
-	if in.active != nil && rec.Inactive == *in.active {
-		rec.Inactive = !*in.active
+	if in.Active != nil && rec.Inactive == *in.Active {
+		rec.Inactive = !*in.Active
 		w.note("%s", map[bool]string{true: "deactivated", false: "activated"}[rec.Inactive])
 	}
-	if in.ops != nil {
-		disabled := applyOperations(m, rec.Disabled, in.ops)
+	if in.Operations != nil {
+		disabled := applyOperations(m, rec.Disabled, in.Operations)
 		for _, op := range m.Operations {
 			was, is := slices.Contains(rec.Disabled, op.Name), slices.Contains(disabled, op.Name)
 			if was != is {
@@ -247,18 +247,18 @@ func (w *writer) update(rec *record, in *input, check CheckFunc) (*record, error
 
 // updateDefault applies an update's "default" and "new_default"; finish checks the outcome.
 func (w *writer) updateDefault(rec *record, in *input) error {
-	wantDefault := in.isDefault != nil && *in.isDefault
-	if in.isDefault != nil && !*in.isDefault && rec.Default {
+	wantDefault := in.Default != nil && *in.Default
+	if in.Default != nil && !*in.Default && rec.Default {
 		w.unset = append(w.unset, rec)
 	}
-	if in.newDefault != nil {
+	if in.NewDefault != nil {
 		if wantDefault {
 			return invalid("new_default", "names another default, but \"default\" is true for this configuration")
 		}
-		target := match(w.recs, *in.newDefault)
+		target := match(w.recs, *in.NewDefault)
 		switch {
 		case target == nil:
-			return &connector.Error{Kind: connector.KindInvalid, Msg: fmt.Sprintf("invalid configuration: new_default: no configuration with id or name %q", clip(*in.newDefault)), Sentinel: connector.ErrNoConfig}
+			return &connector.Error{Kind: connector.KindInvalid, Msg: fmt.Sprintf("invalid configuration: new_default: no configuration with id or name %q", clip(*in.NewDefault)), Sentinel: connector.ErrNoConfig}
 		case target == rec:
 			return invalid("new_default", "names this configuration itself")
 		case target.Inactive:

@@ -122,15 +122,8 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("API version %q is not supported: use %q or %q", cfg.APIVersion, APIVersion21, APIVersion20)
 	}
-	if cfg.APIToken == "" {
-		switch {
-		case cfg.Username == "" && cfg.Password == "":
-			return nil, errors.New("no credentials: set an API token, or a username and password")
-		case cfg.Username == "":
-			return nil, errors.New("username is empty: a password needs a username")
-		case cfg.Password == "":
-			return nil, errors.New("password is empty: a username needs a password")
-		}
+	if err := cfg.CheckCredentials(); err != nil {
+		return nil, err
 	}
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("timeout %s is negative", cfg.Timeout)
