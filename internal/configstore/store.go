@@ -228,24 +228,6 @@ func (s *Store) find(pick func([]*record) *record) (*record, error) {
 	return found, err
 }
 
-// match finds ref by id first, then by name; "" finds the default.
-func match(recs []*record, ref string) *record {
-	for _, r := range recs {
-		if (ref == "" && r.Default) || (ref != "" && r.ID == ref) {
-			return r
-		}
-	}
-	if ref == "" {
-		return nil
-	}
-	for _, r := range recs {
-		if r.Name == ref {
-			return r
-		}
-	}
-	return nil
-}
-
 // List implements connector.ConfigLister: every configuration of the connector, oldest first.
 func (s *Store) List(ctx context.Context) ([]*connector.Config, error) {
 	if err := ctx.Err(); err != nil {
@@ -418,32 +400,6 @@ func (s *Store) load(tx *bolt.Tx) ([]*record, error) {
 	})
 	sort.Slice(recs, func(i, j int) bool { return recs[i].Seq < recs[j].Seq })
 	return recs, err
-}
-
-func byID(recs []*record, id string) *record {
-	for _, r := range recs {
-		if r.ID == id {
-			return r
-		}
-	}
-	return nil
-}
-
-// byRef finds ref as an id first, then as a name, as execute resolves a configuration.
-func byRef(recs []*record, ref string) *record {
-	if ref == "" {
-		return nil
-	}
-	return match(recs, ref)
-}
-
-func byName(recs []*record, name string) *record {
-	for _, r := range recs {
-		if r.Name == name {
-			return r
-		}
-	}
-	return nil
 }
 
 // Manifest returns the manifest whose configuration fields the store holds.
