@@ -7,11 +7,10 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/google/uuid"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 )
@@ -61,7 +60,7 @@ func DecodeConfigInput(m *connector.Manifest, body map[string]json.RawMessage) (
 		if json.Unmarshal(raw, &id) != nil {
 			return nil, invalidField("config_id", "must be a string")
 		}
-		if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+		if validate.Var(id, "uuid") != nil {
 			return nil, invalidField("config_id", "must be a UUID such as 0b6f8a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b, got %q", clipText(id))
 		}
 		id = strings.ToLower(id)
@@ -132,12 +131,17 @@ func DecodeConfigInput(m *connector.Manifest, body map[string]json.RawMessage) (
 	return in, nil
 }
 
+// nameRules are a configuration name's length rules (validator counts characters).
+var nameRules = "required,max=" + strconv.Itoa(MaxNameLen)
+
 func checkName(name string) error {
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
-		return invalidField("name", "must not be empty")
-	case n > MaxNameLen:
-		return invalidField("name", "must be at most %d characters, got %d", MaxNameLen, n)
+	if err := validate.Var(name, nameRules); err != nil {
+		switch n := utf8.RuneCountInString(name); {
+		case n == 0:
+			return invalidField("name", "must not be empty")
+		case n > MaxNameLen:
+			return invalidField("name", "must be at most %d characters, got %d", MaxNameLen, n)
+		}
 	}
 	if !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
 		return invalidField("name", "must be printable text without control characters")
