@@ -154,7 +154,7 @@ func (c *Clients) CheckHealth(ctx context.Context, cfg *connector.Config) error 
 		return err
 	}
 	_, err = client.System.Info(ctx)
-	return err
+	return settingsHint(err, cfg)
 }
 
 // CheckValues applies the rules a configuration's values must meet beyond the manifest's

@@ -2,6 +2,8 @@ package operations
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 
@@ -71,8 +73,27 @@ func bind(clients *Clients, s spec) connector.Handler {
 		if err != nil {
 			return nil, err
 		}
-		return s.run(ctx, call, client)
+		data, err := s.run(ctx, call, client)
+		return data, settingsHint(err, call.Config)
 	})
+}
+
+// settingsHint adds to a rejected-credentials error which configuration fields to check:
+// the client knows SentinelOne's answer, the connector knows the fields.
+func settingsHint(err error, cfg *connector.Config) error {
+	name := cfg.Name
+	if cfg.Inline {
+		name = connector.InlineConfigName
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sentinelone.ErrAPITokenRejected):
+		return fmt.Errorf("%w; check the API Token of configuration %q", err, name)
+	case errors.Is(err, sentinelone.ErrCredentialsRejected):
+		return fmt.Errorf("%w; check the Username and Password of configuration %q", err, name)
+	}
+	return err
 }
 
 // labels returns the keys of a label map, for a spec's labels.

@@ -187,7 +187,8 @@ class ErrorsTest(unittest.TestCase):
         config = Config.password_v20()
         config["password"] = "not-the-password-31"
         msg = self.fail_op(config, "get_agent_count", {})
-        self.assertEqual(1, msg.count("credentials rejected"), msg)
+        self.assertEqual(1, msg.count("was refused"), msg)
+        self.assertEqual(1, msg.count("check the Username and Password"), msg)
         self.assertNotIn("ERROR ::", msg)
         self.assertNotIn("not-the-password-31", msg)
 
