@@ -2,7 +2,6 @@ package configstore
 
 import (
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
@@ -31,14 +30,6 @@ func applyOperations(m *connector.Manifest, disabled []string, ops map[string]bo
 		}
 	}
 	return out
-}
-
-func quoteList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = fmt.Sprintf("%q", clip(n))
-	}
-	return strings.Join(q, ", ")
 }
 
 // clip shortens user text echoed in an error.

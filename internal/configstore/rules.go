@@ -126,15 +126,6 @@ func match(recs []*record, ref string) *record {
 	return nil
 }
 
-func byID(recs []*record, id string) *record {
-	for _, r := range recs {
-		if r.ID == id {
-			return r
-		}
-	}
-	return nil
-}
-
 // byRef finds ref as an id first, then as a name, as execute resolves a configuration.
 func byRef(recs []*record, ref string) *record {
 	if ref == "" {

@@ -84,11 +84,11 @@ func (c *census) walk(prefix string, v any) {
 				c.types[p] = map[string]bool{}
 			}
 			c.types[p][typeName(val)] = true
-			switch val.(type) {
+			switch v := val.(type) {
 			case map[string]any:
-				c.walk(p+".", val)
+				c.walk(p+".", v)
 			case []any:
-				for _, it := range val.([]any) {
+				for _, it := range v {
 					c.walk(p+"[].", it)
 				}
 			}
