@@ -262,16 +262,9 @@ func schemaParamErrors(err error, byName map[string]*Param) ParamErrors {
 		return ParamErrors{{Param: "params", Message: err.Error()}}
 	}
 	var out ParamErrors
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
-				walk(c)
-			}
-			return
-		}
+	for _, e := range SchemaLeaves(ve) {
 		if strings.HasSuffix(e.KeywordLocation, "/required") {
-			return // reported before schema validation, or the value failed coercion
+			continue // reported before schema validation, or the value failed coercion
 		}
 		name := strings.TrimPrefix(e.InstanceLocation, "/")
 		if i := strings.IndexByte(name, '/'); i >= 0 {
@@ -287,6 +280,5 @@ func schemaParamErrors(err error, byName map[string]*Param) ParamErrors {
 		}
 		out = append(out, &ParamError{Param: name, Message: msg})
 	}
-	walk(ve)
 	return out
 }

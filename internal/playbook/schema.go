@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
@@ -30,9 +31,8 @@ func (e *SchemaError) Error() string {
 
 // CompileSchema compiles the playbook schema (schemas/playbook.schema.json).
 func CompileSchema(schemaJSON []byte) (*Schema, error) {
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft2020
-	if err := c.AddResource("playbook.schema.json", bytes.NewReader(schemaJSON)); err != nil {
+	c, err := connector.NewSchemaCompiler("playbook.schema.json", schemaJSON)
+	if err != nil {
 		return nil, fmt.Errorf("playbook schema: %w", err)
 	}
 	w, err := c.Compile("playbook.schema.json#/$defs/workflow")
@@ -65,16 +65,9 @@ func validate(s *jsonschema.Schema, data []byte) error {
 		return err
 	}
 	var problems []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			problems = append(problems, fmt.Sprintf("%s: %s", orRoot(e.InstanceLocation), e.Message))
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
+	for _, e := range connector.SchemaLeaves(ve) {
+		problems = append(problems, fmt.Sprintf("%s: %s", orRoot(e.InstanceLocation), e.Message))
 	}
-	walk(ve)
 	sort.Strings(problems)
 	return &SchemaError{Problems: problems}
 }
