@@ -157,42 +157,43 @@ func (s *Simulator) Reset() {
 
 // Agents returns a copy of every agent, sorted by ID.
 func (s *Simulator) Agents() []Agent {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Agent, len(s.fleet.agents))
-	copy(out, s.fleet.agents)
-	return out
+	return copyAll(s, func(f *fleet) []Agent { return f.agents })
 }
 
 // Agent returns a copy of the agent with id.
 func (s *Simulator) Agent(id string) (Agent, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	i, ok := s.fleet.agentIndex[id]
-	if !ok {
-		return Agent{}, false
-	}
-	return s.fleet.agents[i], true
+	return copyOne(s, func(f *fleet) ([]Agent, map[string]int) { return f.agents, f.agentIndex }, id)
 }
 
 // Threats returns a copy of every threat, sorted by ID.
 func (s *Simulator) Threats() []Threat {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Threat, len(s.fleet.threats))
-	copy(out, s.fleet.threats)
-	return out
+	return copyAll(s, func(f *fleet) []Threat { return f.threats })
 }
 
 // Threat returns a copy of the threat with id.
 func (s *Simulator) Threat(id string) (Threat, bool) {
+	return copyOne(s, func(f *fleet) ([]Threat, map[string]int) { return f.threats, f.threatIdx }, id)
+}
+
+// copyAll returns a copy of the fleet's items that pick names, read under the lock.
+func copyAll[T any](s *Simulator, pick func(*fleet) []T) []T {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	i, ok := s.fleet.threatIdx[id]
+	return append([]T(nil), pick(s.fleet)...)
+}
+
+// copyOne returns a copy of the item with id among the fleet's items that pick names, read
+// under the lock.
+func copyOne[T any](s *Simulator, pick func(*fleet) ([]T, map[string]int), id string) (T, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	items, index := pick(s.fleet)
+	i, ok := index[id]
 	if !ok {
-		return Threat{}, false
+		var zero T
+		return zero, false
 	}
-	return s.fleet.threats[i], true
+	return items[i], true
 }
 
 // ServeHTTP serves the API under /web/api/v2.1/ and /web/api/v2.0/ and the
