@@ -281,7 +281,9 @@ func TestConnectorListAndDetail(t *testing.T) {
 		Configurations []map[string]any `json:"configurations"`
 	}
 	require.NoError(t, json.Unmarshal(raw, &detail))
-	assert.Len(t, detail.Operations, 17)
+	m, err := app.LoadManifest(nil)
+	require.NoError(t, err)
+	assert.Len(t, detail.Operations, len(m.Operations))
 	require.Len(t, detail.Configurations, 1)
 	cfg := detail.Configurations[0]["config"].(map[string]any)
 	assert.Equal(t, connector.Mask, cfg["password"])
