@@ -174,7 +174,7 @@ func TestCheckCollectionFindsDuplicates(t *testing.T) {
 	col["data"].([]any)[0].(doc)["uuid"] = otherUUID
 	c, err = playbook.ParseCollection(encode(t, col))
 	require.NoError(t, err)
-	assert.Len(t, playbook.CheckCollection(m, operations.Destructive(), c), len(seedPlaybooks), "every workflow names the old collection uuid")
+	assert.Len(t, playbook.CheckCollection(m, operations.Destructive(), c), len(bundled(t)), "every workflow names the old collection uuid")
 }
 
 func TestCheckerReportsStaleCollection(t *testing.T) {
