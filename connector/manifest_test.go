@@ -49,7 +49,7 @@ func TestLoadRealManifest(t *testing.T) {
 	assert.Equal(t, "sentinelone", m.Name)
 	assert.Equal(t, "1.1.0", m.Version)
 	assert.Equal(t, "Endpoint Security", m.Category)
-	require.Len(t, m.Operations, 17)
+	require.Len(t, m.Operations, 29)
 	want := map[string]string{
 		"get_agents": "list_agents", "agent_action": "isolate_agent", "reconnect_agent_network": "reconnect_agent",
 		"commission_agent": "commission_agent", "get_agent_passphrase": "agent_passphrase",
@@ -91,7 +91,7 @@ func TestLoadRejectsBrokenManifests(t *testing.T) {
 		{"duplicate operation", func(d map[string]any) {
 			ops := d["operations"].([]any)
 			d["operations"] = append(ops, ops[0])
-		}, "/operations/17/operation", `duplicate operation "get_agents"`},
+		}, "/operations/29/operation", `duplicate operation "get_agents"`},
 		{"duplicate param", func(d map[string]any) {
 			o := op(d, 0)
 			ps := o["parameters"].([]any)

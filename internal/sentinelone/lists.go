@@ -29,10 +29,10 @@ func (c *Client) Exclusions() *ListService {
 // Scope is where an entry applies. Exactly one of its fields is set: Tenant for the whole
 // console, or account, site or group ids.
 type Scope struct {
-	Tenant     bool     `filter:"tenant"`
-	AccountIDs []string `filter:"accountIds"`
-	SiteIDs    []string `filter:"siteIds"`
-	GroupIDs   []string `filter:"groupIds"`
+	Tenant     bool
+	AccountIDs []string
+	SiteIDs    []string
+	GroupIDs   []string
 }
 
 // Filter returns the scope's wire filter.
@@ -88,11 +88,11 @@ func (e Entry) data() map[string]any {
 
 // ListFilter selects entries of a list: GET's query. Wire names live here only.
 type ListFilter struct {
-	Type          string   `filter:"type"`
-	Value         string   `filter:"value"`
-	ValueContains string   `filter:"value__contains"`
-	OSTypes       []string `filter:"osTypes"`
-	IDs           []string `filter:"ids"`
+	Type          string
+	Value         string
+	ValueContains string
+	OSTypes       []string
+	IDs           []string
 	Scope         Scope
 }
 
@@ -144,13 +144,17 @@ func (s *ListService) Create(ctx context.Context, scope Scope, e Entry) (json.Ra
 	return dataObject(resp), nil
 }
 
-// Delete removes entries by id: DELETE <list> {data: {ids, type}}. It returns data.affected.
+// Delete removes entries by id: DELETE <list> {data: {ids, type}} (type left out when empty). It returns data.affected.
 func (s *ListService) Delete(ctx context.Context, typ string, ids []string) (int, error) {
 	what := "delete " + s.what + " entries"
 	if len(ids) == 0 {
 		return 0, fmt.Errorf("%s: no ids", what)
 	}
-	body := map[string]any{"data": map[string]any{"ids": ids, "type": typ}}
+	data := map[string]any{"ids": ids}
+	if typ != "" {
+		data["type"] = typ
+	}
+	body := map[string]any{"data": data}
 	resp, err := s.client.call(ctx, &request{method: http.MethodDelete, endpoint: s.endpoint, path: s.endpoint[1:], body: body})
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", what, err)
@@ -163,3 +167,13 @@ func (s *ListService) Delete(ctx context.Context, typ string, ids []string) (int
 	}
 	return *out.Affected, nil
 }
+
+// Entry types: the blocklist's one and the exclusions'.
+const (
+	TypeBlackHash         = "black_hash"
+	TypeExclusionHash     = "white_hash"
+	TypeExclusionPath     = "path"
+	TypeExclusionCert     = "certificate"
+	TypeExclusionBrowser  = "browser"
+	TypeExclusionFileType = "file_type"
+)

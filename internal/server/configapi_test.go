@@ -167,7 +167,7 @@ func TestConfigAPIRoundTrip(t *testing.T) {
 	assert.Equal(t, connector.Mask, created.Config["api_token"])
 	assert.Equal(t, "usea1.example.net", created.Config["host_name"])
 	assert.Equal(t, "2.1", created.Config["api_version"])
-	assert.Len(t, created.Operations, 17)
+	assert.Len(t, created.Operations, 29)
 	assert.True(t, created.Operations["mitigate_threats"])
 
 	for _, p := range []string{cfgPath + created.ID + "/", cfgPath + created.ID} {

@@ -259,7 +259,7 @@ func TestHealthCheck(t *testing.T) {
 }
 
 func TestConnectorListAndDetail(t *testing.T) {
-	_, ts := devServer(t, app.Options{})
+	a, ts := devServer(t, app.Options{})
 	resp, err := http.Get(ts.URL + "/api/integration/connectors/")
 	require.NoError(t, err)
 	var list struct {
@@ -281,7 +281,7 @@ func TestConnectorListAndDetail(t *testing.T) {
 		Configurations []map[string]any `json:"configurations"`
 	}
 	require.NoError(t, json.Unmarshal(raw, &detail))
-	assert.Len(t, detail.Operations, 17)
+	assert.Len(t, detail.Operations, len(a.Manifest.Operations))
 	require.Len(t, detail.Configurations, 1)
 	cfg := detail.Configurations[0]["config"].(map[string]any)
 	assert.Equal(t, connector.Mask, cfg["password"])
