@@ -266,10 +266,8 @@ func (s *Simulator) threatTimeline(w http.ResponseWriter, r *http.Request, c *ca
 
 // threatOf returns the threat with id, or nil; callers hold mu.
 func (s *Simulator) threatOf(id string) *Threat {
-	for i := range s.fleet.threats {
-		if s.fleet.threats[i].ID == id {
-			return &s.fleet.threats[i]
-		}
+	if i, ok := s.fleet.threatIdx[id]; ok {
+		return &s.fleet.threats[i]
 	}
 	return nil
 }
