@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -85,7 +86,7 @@ func bundled(t *testing.T) map[string][]byte {
 func TestBundledPlaybooksAreTheSeedList(t *testing.T) {
 	files := bundled(t)
 	var want []string
-	for _, n := range seedPlaybooks {
+	for _, n := range append(slices.Clone(seedPlaybooks), triagePlaybooks...) {
 		want = append(want, fileName(n))
 	}
 	sort.Strings(want)
@@ -156,7 +157,7 @@ func TestBundledPlaybooksPassCrossChecks(t *testing.T) {
 	require.Len(t, col.Data, 1)
 	assert.Equal(t, playbook.CollectionName, col.Data[0].Name)
 	assert.True(t, strings.HasSuffix(col.Data[0].Name, " - "+m.Version), "collection name carries the manifest version")
-	assert.Len(t, col.Data[0].Workflows, len(seedPlaybooks))
+	assert.Len(t, col.Data[0].Workflows, len(seedPlaybooks)+len(triagePlaybooks))
 	assert.Empty(t, playbook.CheckCollection(m, col))
 }
 

@@ -104,6 +104,13 @@ var DestructiveOperations = map[string][]string{
 	"mitigate_threats":           {"threat_id"},
 	"mark_threat_as_benign":      {"threat_id"},
 	"commission_agent":           {"agent_id"},
+	"update_analyst_verdict":     {"threat_id"},
+	"change_incident_status":     {"threat_id"},
+	"add_note_to_a_threat":       {"threat_id"},
+	"create_blacklist_item":      {"hash"},
+	"delete_blacklist_item":      {"hash", "entry_id"},
+	"create_exclusion":           {"value"},
+	"delete_exclusion":           {"value", "entry_id"},
 }
 
 // Problem is one cross-check finding.

@@ -173,7 +173,7 @@ func TestCheckCollectionFindsDuplicates(t *testing.T) {
 	col["data"].([]any)[0].(doc)["uuid"] = otherUUID
 	c, err = playbook.ParseCollection(encode(t, col))
 	require.NoError(t, err)
-	assert.Len(t, playbook.CheckCollection(m, c), len(seedPlaybooks), "every workflow names the old collection uuid")
+	assert.Len(t, playbook.CheckCollection(m, c), len(seedPlaybooks)+len(triagePlaybooks), "every workflow names the old collection uuid")
 }
 
 func TestCheckerReportsStaleCollection(t *testing.T) {
