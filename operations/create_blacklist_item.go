@@ -22,7 +22,7 @@ func createBlacklistItem(ctx context.Context, call *connector.Call, client *sent
 	if err != nil {
 		return nil, err
 	}
-	e := sentinelone.Entry{Type: sentinelone.TypeBlackHash, Value: hash, Description: args.String("description"), Source: "FortiSOAR"}
+	e := sentinelone.Entry{Type: sentinelone.TypeBlackHash, Value: hash, Description: args.String("description")}
 	return createEntries(ctx, call, client.Blocklist(), "blocklist entry", sc, e, oses)
 }
 

@@ -66,7 +66,7 @@ func createExclusion(ctx context.Context, call *connector.Call, client *sentinel
 	if err != nil {
 		return nil, err
 	}
-	e := sentinelone.Entry{Type: typ, Value: value, Description: args.String("description"), Source: "FortiSOAR"}
+	e := sentinelone.Entry{Type: typ, Value: value, Description: args.String("description")}
 	if typ == sentinelone.TypeExclusionPath {
 		e.Mode = args.String("mode")
 	}

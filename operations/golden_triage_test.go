@@ -28,7 +28,7 @@ func TestGoldenTriageRequests(t *testing.T) {
 	population := call{Method: "GET", Path: "/threats", Query: q("limit", "1")}
 	filter := `"filter":{"ids":["` + threat.ID + `"]}`
 	entry := func(typ, value, os, extra string) string {
-		return `{"data":{` + extra + `"osType":"` + os + `","source":"FortiSOAR","type":"` + typ + `","value":"` + value + `"}`
+		return `{"data":{` + extra + `"osType":"` + os + `","type":"` + typ + `","value":"` + value + `"}`
 	}
 	site := `"filter":{"siteIds":["` + agent.SiteID + `"]}}`
 	group := `"filter":{"groupIds":["` + agent.GroupID + `"]}}`

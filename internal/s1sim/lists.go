@@ -30,14 +30,31 @@ type ListEntry struct {
 	IncludeChildren   bool    `json:"includeChildren"`
 	IncludeParents    bool    `json:"includeParents"`
 	Imported          bool    `json:"imported"`
+	// Exclusions only.
+	Actions         *[]string `json:"actions,omitempty"`
+	InAppInventory  *bool     `json:"inAppInventory,omitempty"`
+	ApplicationName *string   `json:"applicationName,omitempty"`
+	Inject          *bool     `json:"inject,omitempty"`
 }
 
 // Scope is where a list entry applies: the tenant (global) or account, site or group ids.
 type Scope struct {
-	Tenant     bool     `json:"tenant,omitempty"`
-	AccountIDs []string `json:"accountIds,omitempty"`
-	SiteIDs    []string `json:"siteIds,omitempty"`
-	GroupIDs   []string `json:"groupIds,omitempty"`
+	Tenant     bool     `json:"tenant"`
+	AccountIDs []string `json:"accountIds"`
+	SiteIDs    []string `json:"siteIds"`
+	GroupIDs   []string `json:"groupIds"`
+}
+
+// MarshalJSON renders every scope key, the unused id lists as [].
+func (sc Scope) MarshalJSON() ([]byte, error) {
+	type plain Scope
+	out := plain(sc)
+	for _, l := range []*[]string{&out.AccountIDs, &out.SiteIDs, &out.GroupIDs} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	return json.Marshal(out)
 }
 
 // listKind describes one of the two scoped lists.
@@ -229,6 +246,8 @@ func (s *Simulator) createEntry(w http.ResponseWriter, c *call, k listKind) {
 		e.Source = "user"
 	}
 	if k.modes != nil {
+		actions, no, app := []string{}, false, ""
+		e.Actions, e.InAppInventory, e.ApplicationName, e.Inject = &actions, &no, &app, &no
 		mode := d.Mode
 		if mode == "" {
 			mode = "suppress"

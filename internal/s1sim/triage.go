@@ -98,17 +98,23 @@ func (s *Simulator) detection(t *Threat) TimelineEntry {
 		tail = tail[len(tail)-17:]
 	}
 	id := "18" + strings.Repeat("0", 17-len(tail)) + tail
-	return s.entry(id, t, ActivityDetected, t.CreatedAt, "Threat "+t.Name+" was detected",
+	e := s.entry(id, t, ActivityDetected, t.CreatedAt, "Threat "+t.Name+" was detected",
 		map[string]any{"threatClassification": t.Classification})
+	e.UserID = nil // the agent detected it, not a user
+	return e
 }
 
 func (s *Simulator) entry(id string, t *Threat, typ int, at, text string, data map[string]any) TimelineEntry {
 	e := TimelineEntry{ID: id, ActivityType: typ, CreatedAt: at, UpdatedAt: at, AgentID: t.AgentID,
 		ThreatID: t.ID, PrimaryDescription: text, Data: data}
 	e.ActivityUUID = uuidFrom(e.ID)
+	path, hash, user := t.FilePath, t.SHA1, creatorID
+	e.SecondaryDescription, e.Hash, e.UserID = &path, &hash, &user
 	if a := s.agentOf(t.AgentID); a != nil {
 		e.AccountID, e.AccountName, e.SiteID, e.SiteName, e.GroupID, e.GroupName =
 			a.AccountID, a.AccountName, a.SiteID, a.SiteName, a.GroupID, a.GroupName
+		os, version := a.OSType, a.AgentVersion
+		e.OSFamily, e.AgentUpdatedVersion = &os, &version
 	}
 	if e.Data == nil {
 		e.Data = map[string]any{}
