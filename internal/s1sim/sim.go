@@ -59,6 +59,7 @@ type Simulator struct {
 
 	mu       sync.RWMutex
 	fleet    *fleet
+	triage   triageState // notes, timelines, blocklist and exclusions
 	faults   Faults
 	rlCount  int // API requests seen by the rate limiter since SetFaults
 	faultRNG *mrand.Rand

@@ -39,7 +39,7 @@ func auditLine(t *testing.T, logs *observer.ObservedLogs) observer.LoggedEntry {
 	return lines[0]
 }
 
-// TestAuditEveryOperation runs each of the 17 operations and reads its audit line: request
+// TestAuditEveryOperation runs each operation and reads its audit line: request
 // id, operation, configuration, outcome, duration and exactly the SentinelOne requests the
 // simulator received for it.
 func TestAuditEveryOperation(t *testing.T) {
@@ -72,6 +72,18 @@ func TestAuditEveryOperation(t *testing.T) {
 		"mitigate_threats":                   {"action": "Quarantine", "threat_id": threats[1].ID},
 		"mark_threat_as_benign":              {"threat_id": threats[2].ID},
 		"commission_agent":                   {"agent_id": gone[0].ID},
+		"update_analyst_verdict":             {"threat_id": threats[3].ID, "verdict": "true_positive"},
+		"change_incident_status":             {"threat_id": threats[3].ID, "status": "in_progress"},
+		"add_note_to_a_threat":               {"threat_id": threats[3].ID, "text": "Checked by the SOC"},
+		"get_threat_notes":                   {"threat_id": threats[3].ID},
+		"get_threat_timeline":                {"threat_id": threats[3].ID},
+		"get_hash_verdict":                   {"hash": threats[0].SHA1},
+		"create_blacklist_item":              {"hash": threats[0].SHA1, "os_type": "windows", "scope": "Tenant"},
+		"delete_blacklist_item":              {"hash": threats[0].SHA1, "os_type": "windows", "scope": "Tenant"},
+		"get_blacklist":                      {},
+		"create_exclusion":                   {"type": "Path", "value": `C:\\Tools\\scan.exe`, "os_type": "windows", "scope": "Tenant"},
+		"delete_exclusion":                   {"type": "Path", "value": `C:\\Tools\\scan.exe`, "os_type": "windows", "scope": "Tenant"},
+		"get_exclusions":                     {},
 	}
 	require.Len(t, cases, len(a.Manifest.Operations))
 	sim, err := a.Store.Resolve(t.Context(), app.DevConfigName)

@@ -83,6 +83,18 @@ func TestNoSecretLeaks(t *testing.T) {
 		"mark_threat_as_benign":              {"threat_id": threat.ID},
 		"fetch_agent_logs":                   {"ids": agent.ID},
 		"list_all_threats":                   {"limit": 2},
+		"update_analyst_verdict":             {"threat_id": threat.ID, "verdict": "true_positive"},
+		"change_incident_status":             {"threat_id": threat.ID, "status": "resolved"},
+		"add_note_to_a_threat":               {"threat_id": threat.ID, "text": "checked"},
+		"get_threat_notes":                   {"threat_id": threat.ID},
+		"get_threat_timeline":                {"threat_id": threat.ID},
+		"get_hash_verdict":                   {"hash": threat.SHA1},
+		"create_blacklist_item":              {"hash": threat.SHA1, "scope": "Tenant"},
+		"delete_blacklist_item":              {"hash": threat.SHA1, "scope": "Tenant"},
+		"get_blacklist":                      {},
+		"create_exclusion":                   {"type": "Hash", "value": threat.SHA1, "scope": "Tenant"},
+		"delete_exclusion":                   {"type": "Hash", "value": threat.SHA1, "scope": "Tenant"},
+		"get_exclusions":                     {},
 	}
 	require.Len(t, params, len(a.Manifest.Operations))
 	for _, cfg := range []string{app.DevConfigName, "wrong-password", "canary-token"} {
