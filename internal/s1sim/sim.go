@@ -66,7 +66,8 @@ type Simulator struct {
 	sessions map[string]session
 	requests []Request
 	logins   map[string]time.Time // source address -> last accepted login
-	// clock is time.Now; tests replace it to step through rate-limit windows.
+	// clock is time.Now; tests replace it to step through rate-limit windows and session
+	// lifetimes without waiting.
 	clock func() time.Time
 }
 
@@ -304,7 +305,7 @@ func (s *Simulator) authenticate(scheme, token string) (*account, bool) {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		sess, ok := s.sessions[token]
-		if !ok || time.Since(sess.issued) >= s.tokenTTL() {
+		if !ok || s.clock().Sub(sess.issued) >= s.tokenTTL() {
 			return nil, false
 		}
 		return sess.acct, true
@@ -326,7 +327,7 @@ func (s *Simulator) newSession(a *account) string {
 	tok := hex.EncodeToString(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
+	now := s.clock()
 	ttl := s.tokenTTL()
 	for k, v := range s.sessions {
 		if now.Sub(v.issued) >= ttl {
