@@ -39,9 +39,10 @@ test-python:
 			$(PYTHON) -m unittest discover -s deploy/bundle/python/tests -t deploy/bundle/python/tests; \
 	fi
 
-## lint: go vet and a gofmt check
+## lint: go vet, staticcheck (a go tool of go.mod) and a gofmt check
 lint:
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 

@@ -16,7 +16,8 @@ const InlineConfigName = "inline configuration"
 // CheckConfigValues validates raw configuration values the one way every configuration is
 // validated, stored or inline: no password-type field holds the mask, the values pass the
 // manifest's configuration fields as execute's params pass an operation's (coercion,
-// required fields, types, patterns), then the credential rule, then check (may be nil).
+// required fields, types, patterns), then check (may be nil): the vendor's own rules, such
+// as its credential rule.
 // Every error is KindInvalid and starts "invalid configuration: ".
 func (m *Manifest) CheckConfigValues(raw map[string]any, check ValuesCheck) (Params, error) {
 	for _, f := range m.Configuration.Fields {
@@ -28,35 +29,12 @@ func (m *Manifest) CheckConfigValues(raw map[string]any, check ValuesCheck) (Par
 	if err != nil {
 		return nil, Errorf(KindInvalid, "invalid configuration: %s", strings.TrimPrefix(err.Error(), "invalid parameters: "))
 	}
-	if err := m.checkCredentials(params); err != nil {
-		return nil, err
-	}
 	if check != nil {
 		if err := check(params); err != nil {
 			return nil, Errorf(KindInvalid, "invalid configuration: %v", err)
 		}
 	}
 	return params, nil
-}
-
-// checkCredentials requires api_token, or username and password, when the manifest declares
-// those fields.
-func (m *Manifest) checkCredentials(p Params) error {
-	if m.ConfigField("api_token") == nil || m.ConfigField("username") == nil || m.ConfigField("password") == nil {
-		return nil
-	}
-	token, user, pass := p.String("api_token") != "", p.String("username") != "", p.String("password") != ""
-	switch {
-	case token:
-		return nil
-	case user && !pass:
-		return invalidConfig("password", "is required with username (or give api_token instead)")
-	case pass && !user:
-		return invalidConfig("username", "is required with password (or give api_token instead)")
-	case !user:
-		return invalidConfig("api_token", "is required unless username and password are given")
-	}
-	return nil
 }
 
 func invalidConfig(field, format string, args ...any) error {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -124,24 +123,18 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// asRaw turns validated params back into the values a JSON request decoded with UseNumber holds.
+// asRaw turns validated params back into the values a JSON request decoded with UseNumber
+// holds, by sending them through JSON.
 func asRaw(p connector.Params) map[string]any {
-	out := make(map[string]any, len(p))
-	for k, v := range p {
-		switch x := v.(type) {
-		case int64:
-			out[k] = json.Number(strconv.FormatInt(x, 10))
-		case float64:
-			out[k] = json.Number(strconv.FormatFloat(x, 'g', -1, 64))
-		case []string:
-			list := make([]any, len(x))
-			for i, s := range x {
-				list[i] = s
-			}
-			out[k] = list
-		default:
-			out[k] = v
-		}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		panic(err)
+	}
+	var out map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		panic(err)
 	}
 	return out
 }

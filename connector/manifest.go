@@ -243,29 +243,19 @@ func checkParams(params []*Param, ptr string, index map[string]*Param, add func(
 // schemaProblems flattens a validation error tree into its leaves.
 func schemaProblems(ve *jsonschema.ValidationError) []Problem {
 	var out []Problem
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			ptr := e.InstanceLocation
-			out = append(out, Problem{Pointer: ptr, Message: e.Message})
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
+	for _, e := range SchemaLeaves(ve) {
+		out = append(out, Problem{Pointer: e.InstanceLocation, Message: e.Message})
 	}
-	walk(ve)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
 	return out
 }
 
 func compileSchema(name string, schemaJSON []byte) (*jsonschema.Schema, error) {
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft2020
-	c.AssertFormat = true
-	if err := c.AddResource(name, bytes.NewReader(schemaJSON)); err != nil {
+	c, err := NewSchemaCompiler(name, schemaJSON)
+	if err != nil {
 		return nil, err
 	}
+	c.AssertFormat = true
 	return c.Compile(name)
 }
 

@@ -2,6 +2,7 @@ package connector_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -77,38 +78,49 @@ func TestLoadRealManifest(t *testing.T) {
 }
 
 func TestLoadRejectsBrokenManifests(t *testing.T) {
+	real := loadReal(t)
+	// Operations are found by name, so the cases hold however many operations the manifest
+	// gains and wherever they are inserted.
+	index := map[string]int{}
+	for i, o := range real.Operations {
+		index[o.Name] = i
+	}
+	agents, action, reconnect := index["get_agents"], index["agent_action"], index["reconnect_agent_network"]
+	passphrase, hash := index["get_agent_passphrase"], index["get_hash_details"]
+	agentParams := len(real.Operation("get_agents").Parameters)
+	at := func(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 	tests := []struct {
 		name        string
 		give        func(doc map[string]any)
 		wantPointer string
 		wantMsg     string
 	}{
-		{"missing operation description", func(d map[string]any) { delete(op(d, 2), "description") }, "/operations/2", "description"},
-		{"empty param description", func(d map[string]any) { param(d, 0, 3)["description"] = "" }, "/operations/0/parameters/3/description", ""},
-		{"bad operation category", func(d map[string]any) { op(d, 1)["category"] = "Containment" }, "/operations/1/category", ""},
+		{"missing operation description", func(d map[string]any) { delete(op(d, reconnect), "description") }, at("/operations/%d", reconnect), "description"},
+		{"empty param description", func(d map[string]any) { param(d, agents, 3)["description"] = "" }, at("/operations/%d/parameters/3/description", agents), ""},
+		{"bad operation category", func(d map[string]any) { op(d, action)["category"] = "Containment" }, at("/operations/%d/category", action), ""},
 		{"bad connector category", func(d map[string]any) { d["category"] = "Endpoints" }, "/category", ""},
-		{"unknown param type", func(d map[string]any) { param(d, 0, 0)["type"] = "float" }, "/operations/0/parameters/0/type", ""},
+		{"unknown param type", func(d map[string]any) { param(d, agents, 0)["type"] = "float" }, at("/operations/%d/parameters/0/type", agents), ""},
 		{"duplicate operation", func(d map[string]any) {
 			ops := d["operations"].([]any)
-			d["operations"] = append([]any{ops[0], ops[0]}, ops[1:]...)
-		}, "/operations/1/operation", `duplicate operation "get_agents"`},
+			d["operations"] = append(ops, ops[0])
+		}, at("/operations/%d/operation", len(real.Operations)), `duplicate operation "get_agents"`},
 		{"duplicate param", func(d map[string]any) {
-			o := op(d, 0)
+			o := op(d, agents)
 			ps := o["parameters"].([]any)
-			o["parameters"] = append([]any{ps[0], ps[0]}, ps[1:]...)
-		}, "/operations/0/parameters/1/name", "duplicate parameter"},
+			o["parameters"] = append(ps, ps[0])
+		}, at("/operations/%d/parameters/%d/name", agents, agentParams), "duplicate parameter"},
 		{"bad version", func(d map[string]any) { d["version"] = "1.0" }, "/version", ""},
-		{"select without options", func(d map[string]any) { delete(param(d, 1, 0), "options") }, "/operations/1/parameters/0", "options"},
-		{"default not an option", func(d map[string]any) { param(d, 1, 0)["value"] = "Reboot Agent" }, "/operations/1/parameters/0/value", "not among the options"},
-		{"unknown key", func(d map[string]any) { op(d, 4)["enabeld"] = true }, "/operations/4", "enabeld"},
-		{"bad pattern", func(d map[string]any) { param(d, 10, 0)["validation"] = map[string]any{"pattern": "([a-f"} }, "/operations/10/parameters/0/validation/pattern", ""},
+		{"select without options", func(d map[string]any) { delete(param(d, action, 0), "options") }, at("/operations/%d/parameters/0", action), "options"},
+		{"default not an option", func(d map[string]any) { param(d, action, 0)["value"] = "Reboot Agent" }, at("/operations/%d/parameters/0/value", action), "not among the options"},
+		{"unknown key", func(d map[string]any) { op(d, passphrase)["enabeld"] = true }, at("/operations/%d", passphrase), "enabeld"},
+		{"bad pattern", func(d map[string]any) { param(d, hash, 0)["validation"] = map[string]any{"pattern": "([a-f"} }, at("/operations/%d/parameters/0/validation/pattern", hash), ""},
 		{"help_online elsewhere", func(d map[string]any) { d["help_online"] = "https://example.com/help" }, "/help_online", ""},
 		{"missing publisher", func(d map[string]any) { delete(d, "publisher") }, "", "publisher"},
 		{"required default that is blank", func(d map[string]any) {
-			p := param(d, 0, 14)
+			p := param(d, agents, 14)
 			p["required"], p["value"] = true, " "
-		}, "/operations/0/parameters/14/value", "a required parameter's default must not be blank"},
-		{"integer default that is not a number", func(d map[string]any) { param(d, 0, 13)["value"] = "ten" }, "/operations/0/parameters/13/value", `must be a whole number written in decimal digits, got "ten"`},
+		}, at("/operations/%d/parameters/14/value", agents), "a required parameter's default must not be blank"},
+		{"integer default that is not a number", func(d map[string]any) { param(d, agents, 13)["value"] = "ten" }, at("/operations/%d/parameters/13/value", agents), `must be a whole number written in decimal digits, got "ten"`},
 	}
 	schema := readFile(t, root.ManifestSchemaPath)
 	for _, tt := range tests {

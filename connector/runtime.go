@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -116,8 +117,31 @@ func (c *Connector) Manifest() *Manifest { return c.manifest }
 func (c *Connector) Configs() ConfigSource { return c.configs }
 
 // Execute validates req and runs its operation. Every failure is an *Error or carries a kind
-// (see KindOf); no handler is called unless the request is entirely valid.
-func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, err error) {
+// (see KindOf); no handler is called unless the request is entirely valid. A list the
+// handler streams (*ItemStream) is collected: data is then a []json.RawMessage.
+func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (any, error) {
+	items := []json.RawMessage{}
+	data, streamed, err := c.ExecuteTo(ctx, req, func(item json.RawMessage) error {
+		items = append(items, item)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if streamed {
+		return items, nil
+	}
+	return data, nil
+}
+
+// Emit receives the items of a streamed list, in order; an error it returns ends the list.
+type Emit func(item json.RawMessage) error
+
+// ExecuteTo is Execute for a caller that writes a list while it is produced. When the
+// handler streams, each item goes to emit inside the same deadline, panic recovery and
+// audit line as any handler, and streamed is true (data is nil); an error after the first
+// emitted item means the caller holds an incomplete list and must say so.
+func (c *Connector) ExecuteTo(ctx context.Context, req ExecuteRequest, emit Emit) (data any, streamed bool, err error) {
 	entry := auditEntry{operation: req.Operation, ref: req.Config, start: time.Now()}
 	defer func() { // one audit line per execute, whatever its outcome
 		if r := recover(); r != nil { // a panic outside the handler: audited, then passed on
@@ -125,59 +149,14 @@ func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, 
 			c.audit(ctx, entry)
 			panic(r)
 		}
-		if st, ok := data.(*ItemStream); ok && err == nil {
-			call := entry.call
-			st.prepare = func(sctx context.Context) context.Context { return c.withCounter(sctx, call) }
-			st.done = func(serr error) { // the list is produced after Execute returns
-				e := entry
-				e.err = serr
-				c.audit(ctx, e)
-			}
-			return
-		}
 		entry.err = err
 		c.audit(ctx, entry)
 	}()
-	m := c.manifest
-	if req.Connector != m.Name {
-		return nil, Errorf(KindNotFound, "unknown connector %q: this server runs %q", req.Connector, m.Name)
-	}
-	if !m.Serves(req.Version) {
-		return nil, Errorf(KindNotFound, "connector %s has no version %q: installed version is %s", m.Name, req.Version, m.Version)
-	}
-	if req.Operation == "" {
-		return nil, Errorf(KindInvalid, "operation is required")
-	}
-	op := m.Operation(req.Operation)
-	if op == nil {
-		return nil, m.UnknownOperation(req.Operation)
-	}
-	h, err := c.registry.Lookup(op.Name)
+	call, h, err := c.prepare(ctx, req, &entry)
 	if err != nil {
-		return nil, &Error{Kind: KindInternal, Err: err}
+		return nil, false, err
 	}
-	params, err := op.ValidateParams(req.Params)
-	if err != nil {
-		return nil, err
-	}
-	var cfg *Config
-	if req.Inline != nil {
-		cfg, err = c.inline(req.Inline)
-	} else {
-		cfg, err = c.resolve(ctx, req.Config)
-	}
-	if err != nil {
-		return nil, err
-	}
-	entry.cfg = cfg
-	if cfg.Inactive {
-		return nil, Errorf(KindDisabled, "configuration %q is deactivated", cfg.Name)
-	}
-	if !op.Enabled || !cfg.OperationEnabled(op.Name) {
-		return nil, Errorf(KindDisabled, "operation %q (%s) is disabled for configuration %q", op.Name, op.Title, cfg.Name)
-	}
-	call := &Call{Operation: op, Params: params, Config: cfg}
-	entry.call = call
+	op := call.Operation
 	hctx, cancel := context.WithTimeout(c.withCounter(ctx, call), c.execTimeout)
 	defer cancel()
 	defer func() {
@@ -188,16 +167,62 @@ func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (data any, 
 		}
 	}()
 	data, err = h.Handle(hctx, call)
+	if st, ok := data.(*ItemStream); ok && err == nil {
+		data, streamed, err = nil, true, st.each(hctx, emit)
+	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && hctx.Err() != nil {
-			return nil, &Error{Kind: KindOperation, Msg: fmt.Sprintf("operation %q did not finish within %s", op.Name, c.execTimeout), Err: err}
+			return nil, streamed, &Error{Kind: KindOperation, Msg: fmt.Sprintf("operation %q did not finish within %s", op.Name, c.execTimeout), Err: err}
 		}
-		return nil, err
+		return nil, streamed, err
 	}
-	if st, ok := data.(*ItemStream); ok {
-		st.timeout = c.execTimeout // the stream runs after Execute returns
+	return data, streamed, nil
+}
+
+// prepare checks req from its connector and version to its params and configuration and
+// returns the call and its handler; entry learns the configuration for the audit line.
+func (c *Connector) prepare(ctx context.Context, req ExecuteRequest, entry *auditEntry) (*Call, Handler, error) {
+	m := c.manifest
+	if req.Connector != m.Name {
+		return nil, nil, Errorf(KindNotFound, "unknown connector %q: this server runs %q", req.Connector, m.Name)
 	}
-	return data, nil
+	if !m.Serves(req.Version) {
+		return nil, nil, Errorf(KindNotFound, "connector %s has no version %q: installed version is %s", m.Name, req.Version, m.Version)
+	}
+	if req.Operation == "" {
+		return nil, nil, Errorf(KindInvalid, "operation is required")
+	}
+	op := m.Operation(req.Operation)
+	if op == nil {
+		return nil, nil, m.UnknownOperation(req.Operation)
+	}
+	h, err := c.registry.Lookup(op.Name)
+	if err != nil {
+		return nil, nil, &Error{Kind: KindInternal, Err: err}
+	}
+	params, err := op.ValidateParams(req.Params)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cfg *Config
+	if req.Inline != nil {
+		cfg, err = c.inline(req.Inline)
+	} else {
+		cfg, err = c.resolve(ctx, req.Config)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	entry.cfg = cfg
+	if cfg.Inactive {
+		return nil, nil, Errorf(KindDisabled, "configuration %q is deactivated", cfg.Name)
+	}
+	if !op.Enabled || !cfg.OperationEnabled(op.Name) {
+		return nil, nil, Errorf(KindDisabled, "operation %q (%s) is disabled for configuration %q", op.Name, op.Title, cfg.Name)
+	}
+	call := &Call{Operation: op, Params: params, Config: cfg}
+	entry.call = call
+	return call, h, nil
 }
 
 // withCounter returns ctx counting the vendor requests of call, when a counter is set up.

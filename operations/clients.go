@@ -155,7 +155,7 @@ func (c *Clients) CheckHealth(ctx context.Context, cfg *connector.Config) error 
 		return err
 	}
 	_, err = client.System.Info(ctx)
-	return err
+	return settingsHint(err, cfg)
 }
 
 // CheckValues applies the rules a configuration's values must meet beyond the manifest's
@@ -185,23 +185,18 @@ func clientConfig(v map[string]any) (sentinelone.Config, error) {
 		cfg.APIVersion = sentinelone.APIVersion21
 	}
 	var err error
-	if cfg.Scope.SiteIDs, err = scopeIDs(v, "scope_site_ids"); err != nil {
+	if cfg.Pin.SiteIDs, err = scopeIDs(v, "scope_site_ids"); err != nil {
 		return cfg, err
 	}
-	if cfg.Scope.AccountIDs, err = scopeIDs(v, "scope_account_ids"); err != nil {
+	if cfg.Pin.AccountIDs, err = scopeIDs(v, "scope_account_ids"); err != nil {
 		return cfg, err
 	}
 	if _, err := sentinelone.NormalizeHost(cfg.Host); err != nil {
 		return cfg, connector.InvalidParam("host_name", "%v", err)
 	}
-	switch {
-	case cfg.APIToken != "":
-	case cfg.Username == "" && cfg.Password == "":
-		return cfg, connector.InvalidParam("username", "give username and password, or an API token")
-	case cfg.Username == "":
-		return cfg, connector.InvalidParam("username", "is required with password")
-	case cfg.Password == "":
-		return cfg, connector.InvalidParam("password", "is required with username")
+	var missing *sentinelone.CredentialsError
+	if errors.As(cfg.CheckCredentials(), &missing) {
+		return cfg, credentialsParam(missing)
 	}
 	return cfg, nil
 }
@@ -238,4 +233,16 @@ func (c *Clients) client(call *connector.Call) (*sentinelone.Client, error) {
 		return nil, err
 	}
 	return client, nil
+}
+
+// credentialsParam names the configuration field a credentials error is about: the one
+// place the credential rule meets info.json's field names.
+func credentialsParam(e *sentinelone.CredentialsError) error {
+	switch e.Missing {
+	case sentinelone.MissingUsername:
+		return connector.InvalidParam("username", "is required with password (or give api_token instead)")
+	case sentinelone.MissingPassword:
+		return connector.InvalidParam("password", "is required with username (or give api_token instead)")
+	}
+	return connector.InvalidParam("api_token", "is required unless username and password are given")
 }

@@ -45,11 +45,11 @@ func getActivities(_ context.Context, call *connector.Call, client *sentinelone.
 	f := sentinelone.ActivityFilter{ActivityTypes: idList(p, "activityTypes"), AgentIDs: idList(p, "agent_id"),
 		ThreatIDs: idList(p, "threat_id"), SiteIDs: idList(p, "siteIds"), AccountIDs: idList(p, "accountIds"),
 		GroupIDs: idList(p, "groupIds"), CreatedAtGTE: from, CreatedAtLTE: to, SortBy: "createdAt", SortOrder: "asc"}
-	return streamPages(func(ctx context.Context) iterPages { return client.Scope.Activities(ctx, f, listLimit(p)) }), nil
+	return streamPages(func(ctx context.Context) iterPages { return client.Management.Activities(ctx, f, listLimit(p)) }), nil
 }
 
 func getActivityTypes(ctx context.Context, _ *connector.Call, client *sentinelone.Client) (any, error) {
-	return client.Scope.ActivityTypes(ctx)
+	return client.Management.ActivityTypes(ctx)
 }
 
 var (

@@ -33,19 +33,19 @@ func streamPages(pages func(ctx context.Context) iterPages) *connector.ItemStrea
 func getSites(_ context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	p := call.Args()
 	f := sentinelone.SiteFilter{IDs: idList(p, "siteIds"), AccountIDs: idList(p, "accountIds")}
-	return streamPages(func(ctx context.Context) iterPages { return client.Scope.Sites(ctx, f, listLimit(p)) }), nil
+	return streamPages(func(ctx context.Context) iterPages { return client.Management.Sites(ctx, f, listLimit(p)) }), nil
 }
 
 func getGroups(_ context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	p := call.Args()
 	f := sentinelone.GroupFilter{IDs: idList(p, "groupIds"), SiteIDs: idList(p, "siteIds"), AccountIDs: idList(p, "accountIds")}
-	return streamPages(func(ctx context.Context) iterPages { return client.Scope.Groups(ctx, f, listLimit(p)) }), nil
+	return streamPages(func(ctx context.Context) iterPages { return client.Management.Groups(ctx, f, listLimit(p)) }), nil
 }
 
 func getAccounts(_ context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	p := call.Args()
 	f := sentinelone.AccountFilter{IDs: idList(p, "accountIds")}
-	return streamPages(func(ctx context.Context) iterPages { return client.Scope.Accounts(ctx, f, listLimit(p)) }), nil
+	return streamPages(func(ctx context.Context) iterPages { return client.Management.Accounts(ctx, f, listLimit(p)) }), nil
 }
 
 var (

@@ -19,6 +19,7 @@ import (
 
 	"github.com/fortisoar-connectors/sentinelone/internal/app"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
+	"github.com/fortisoar-connectors/sentinelone/internal/server"
 	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
@@ -147,7 +148,9 @@ func TestInlineValuesValidatedAsStored(t *testing.T) {
 			assert.Empty(t, e.sim.Sim.Requests(), "bad values never reach SentinelOne")
 
 			// The configuration API refuses the same values with the same error.
-			_, err := e.app.Store.Create(context.Background(), createBody(t, tt.give), nil)
+			in, err := server.DecodeConfigInput(e.app.Manifest, createBody(t, tt.give))
+			require.NoError(t, err)
+			_, err = e.app.Store.Create(context.Background(), in)
 			require.Error(t, err)
 			assert.Equal(t, "CS-INTEGRATION-5: Error occurred while executing the connector action ERROR :: "+err.Error(), msg)
 		})

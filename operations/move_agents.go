@@ -62,14 +62,14 @@ func moveTargetExists(pages iterPages, target, to string, client *sentinelone.Cl
 
 var moveAgentsToGroupSpec = spec{name: MoveAgentsToGroup, destructive: true, narrowing: moveNarrowing,
 	run: moveAction("group_id", "move to group", func(ctx context.Context, c *sentinelone.Client, to string) iterPages {
-		return c.Scope.Groups(ctx, sentinelone.GroupFilter{IDs: []string{to}}, sentinelone.ListOptions{Limit: 1})
+		return c.Management.Groups(ctx, sentinelone.GroupFilter{IDs: []string{to}}, sentinelone.ListOptions{Limit: 1})
 	}, func(ctx context.Context, c *sentinelone.Client, f sentinelone.Filter, to string) (int, error) {
 		return c.Agents.MoveToGroup(ctx, f, to)
 	})}
 
 var moveAgentsToSiteSpec = spec{name: MoveAgentsToSite, destructive: true, narrowing: moveNarrowing,
 	run: moveAction("site_id", "move to site", func(ctx context.Context, c *sentinelone.Client, to string) iterPages {
-		return c.Scope.Sites(ctx, sentinelone.SiteFilter{IDs: []string{to}}, sentinelone.ListOptions{Limit: 1})
+		return c.Management.Sites(ctx, sentinelone.SiteFilter{IDs: []string{to}}, sentinelone.ListOptions{Limit: 1})
 	}, func(ctx context.Context, c *sentinelone.Client, f sentinelone.Filter, to string) (int, error) {
 		return c.Agents.MoveToSite(ctx, f, to)
 	})}

@@ -3,6 +3,7 @@ package operations
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 
@@ -73,14 +74,15 @@ func bind(clients *Clients, s spec) connector.Handler {
 			return nil, err
 		}
 		out, err := s.run(ctx, call, client)
-		return out, scopeErrorOf(call.Operation, err)
+		return out, settingsHint(scopeErrorOf(call.Operation, err), call.Config)
 	})
 }
 
 // scopeParams are, per SentinelOne filter key, the params that may have asked for it.
 var scopeParams = map[string][]string{
-	"ids": {"ids", "agent_id"}, "threatIds": {"threat_id"}, "groupIds": {"groupIds", "group_id"},
-	"siteIds": {"siteIds", "site_id"}, "accountIds": {"accountIds"},
+	"ids": {"ids", "agent_id"}, "threatIds": {"threat_id"}, "groupIds": {"groupIds", "group_id", "scope_ids"},
+	"siteIds": {"siteIds", "site_id", "scope_ids"}, "accountIds": {"accountIds", "scope_ids"}, "tenant": {"scope"},
+	"entryIds": {"hash", "value"},
 }
 
 // scopeErrorOf is scopeError naming the operation's own param (SentinelOne's "ids" is the
@@ -113,6 +115,24 @@ func scopeError(err error) error {
 		return connector.Errorf(connector.KindOperation, "%v", se)
 	}
 	return connector.InvalidParam(se.Key, "%v", se)
+}
+
+// settingsHint adds to a rejected-credentials error which configuration fields to check:
+// the client knows SentinelOne's answer, the connector knows the fields.
+func settingsHint(err error, cfg *connector.Config) error {
+	name := cfg.Name
+	if cfg.Inline {
+		name = connector.InlineConfigName
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sentinelone.ErrAPITokenRejected):
+		return fmt.Errorf("%w; check the API Token of configuration %q", err, name)
+	case errors.Is(err, sentinelone.ErrCredentialsRejected):
+		return fmt.Errorf("%w; check the Username and Password of configuration %q", err, name)
+	}
+	return err
 }
 
 // labels returns the keys of a label map, for a spec's labels.

@@ -32,6 +32,7 @@ var destructiveOps = []destructiveOp{
 	{op: "fetch_agent_logs", filter: true},
 	{op: "mitigate_threats", extra: map[string]any{"action": "Kill"}, threat: true},
 	{op: "mark_threat_as_benign", threat: true},
+	{op: "add_note_to_a_threat", extra: map[string]any{"text": "Reviewed by the SOC"}, threat: true},
 }
 
 func (d destructiveOp) params(sel map[string]any) map[string]any {

@@ -96,10 +96,15 @@ func TestPinnedScope(t *testing.T) {
 				if outAccount != "" {
 					outside["accountIds"] = outAccount
 				}
+				// Blocklist and exclusion scopes: a tenant-wide one, and sites outside.
+				outside["scope"], outside["scope_ids"] = "Tenant", outSite
+				outEntry := outsideEntry(t, h, outSite, threat.SHA1)
+				outside["entry_id"] = outEntry
 				// base makes each call valid and lets the guard pass everything the scope lets through.
 				base := map[string]any{"action": "", "message": "scope test", "group_id": inGroup, "site_id": inSite,
-					"max_targets": 1000000, "includeDecommissioned": true}
-				forbidden := []string{threat.ID, outGroup, outSite}
+					"max_targets": 1000000, "includeDecommissioned": true, "text": "scope test", "hash": inThreat.SHA1,
+					"value": "/opt/scope-test", "scope": "Site", "scope_ids": inSite}
+				forbidden := []string{threat.ID, outGroup, outSite, outEntry}
 				for _, a := range out {
 					forbidden = append(forbidden, a.ID)
 				}
@@ -110,6 +115,8 @@ func TestPinnedScope(t *testing.T) {
 					forbidden = append(forbidden, outAccount)
 				}
 				outsideBefore := outsideState(h, outIDs)
+				entriesBefore := entriesOutside(h, inSites)
+				require.NotEmpty(t, entriesBefore)
 				tried := 0
 				for _, op := range h.app.Manifest.Operations {
 					call := func(params map[string]any) {
@@ -121,6 +128,7 @@ func TestPinnedScope(t *testing.T) {
 							}
 						}
 						require.Equal(t, outsideBefore, outsideState(h, outIDs), "%s %v changed something outside the scope", op.Name, params)
+						require.Equal(t, entriesBefore, entriesOutside(h, inSites), "%s %v changed a list entry outside the scope", op.Name, params)
 						for _, a := range h.sim.Sim.Agents() {
 							if !outIDs[a.ID] {
 								require.True(t, inSites[a.SiteID], "%s %v moved agent %s out of the scope", op.Name, params, a.ID)
@@ -139,10 +147,18 @@ func TestPinnedScope(t *testing.T) {
 								params[q.Name] = b
 							}
 						}
+						for _, q := range op.Parameters {
+							if _, set := params[q.Name]; !set && q.Required && q.Type == "select" {
+								params[q.Name] = q.Options[0]
+							}
+						}
 						if _, ok := params["action"]; ok {
 							params["action"] = op.Param("action").Options[0]
 						}
 						params[p.Name] = v
+						if p.Name == "scope_ids" {
+							params["scope"] = "Site"
+						}
 						call(params)
 						for k, v := range params {
 							all[k] = v
@@ -164,7 +180,11 @@ func TestPinnedScope(t *testing.T) {
 				var res resolvedAction
 				h.ok("agent_action", map[string]any{"action": "Isolate Agent Network", "endpoints": target.UUID}, &res)
 				assert.Equal(t, []string{target.ID}, res.IDs)
-				_, msg := h.fail("get_agents", map[string]any{"siteIds": outSite})
+				var entry map[string]any
+				h.ok("create_blacklist_item", map[string]any{"hash": inThreat.SHA1, "os_type": "windows", "scope": "Site", "scope_ids": inSite}, &entry)
+				_, msg := h.fail("create_blacklist_item", map[string]any{"hash": inThreat.SHA1, "os_type": "windows", "scope": "Tenant"})
+				assert.Contains(t, msg, "scope: a tenant-wide scope reaches outside the pinned scope")
+				_, msg = h.fail("get_agents", map[string]any{"siteIds": outSite})
 				assert.Contains(t, msg, "outside the pinned scope")
 				_, msg = h.fail("agent_action", map[string]any{"action": "Isolate Agent Network", "ids": victim.ID + "," + target.ID})
 				assert.Contains(t, msg, "not inside configuration \"tenant\"'s scope")
@@ -208,4 +228,43 @@ func TestPinnedScopeConfiguration(t *testing.T) {
 	outside := h.agents(func(a s1sim.Agent) bool { return !pin.inside(a) && live(a) })[0]
 	_, msg = h.fail("get_application_installed_on_agent", map[string]any{"agent_id": outside.ID})
 	assert.Contains(t, msg, "agent_id: agent(s) "+outside.ID+" not found inside the pinned scope")
+}
+
+// outsideEntry adds a blocklist entry at site out straight through the simulator's API, as a
+// console user outside the configuration's scope would, and returns its id.
+func outsideEntry(t *testing.T, h *harness, out, hash string) string {
+	t.Helper()
+	body := `{"filter":{"siteIds":["` + out + `"]},"data":{"type":"black_hash","value":"` + hash + `","osType":"windows"}}`
+	req, err := http.NewRequest(http.MethodPost, h.sim.URL+"/web/api/v2.1/restrictions", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "ApiToken "+s1sim.AdminAPIToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := h.sim.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	for _, e := range h.sim.Sim.Blocklist() {
+		if slices.Contains(e.Scope.SiteIDs, out) {
+			return e.ID
+		}
+	}
+	t.Fatal("the outside entry was not created")
+	return ""
+}
+
+// entriesOutside is the blocklist and exclusion entries whose scope is not inside the sites
+// of inSites (tenant-wide, account-wide or other sites), for "untouched" assertions.
+func entriesOutside(h *harness, inSites map[string]bool) string {
+	var parts []string
+	for _, e := range append(h.sim.Sim.Blocklist(), h.sim.Sim.Exclusions()...) {
+		inside := len(e.Scope.SiteIDs) > 0
+		for _, id := range e.Scope.SiteIDs {
+			inside = inside && inSites[id]
+		}
+		if !inside && len(e.Scope.GroupIDs) == 0 {
+			b, _ := json.Marshal(e)
+			parts = append(parts, string(b))
+		}
+	}
+	return strings.Join(parts, "\n")
 }

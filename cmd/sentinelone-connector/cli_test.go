@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fortisoar-connectors/sentinelone/internal/app"
-	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
+	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
 // cli runs the command line in process and returns its output and exit status.
@@ -171,7 +171,7 @@ func TestExecInProcessOnADataDir(t *testing.T) {
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "sim.pem")
 	require.NoError(t, os.WriteFile(ca, sim.CertPEM(), 0o600))
-	env := map[string]string{configstore.EnvHost: sim.URL, configstore.EnvAPIToken: s1sim.AdminAPIToken, configstore.EnvConfigName: "lab"}
+	env := map[string]string{operations.EnvHost: sim.URL, operations.EnvAPIToken: s1sim.AdminAPIToken, operations.EnvConfigName: "lab"}
 	a, err := app.New(context.Background(), app.Options{DataDir: dir, Getenv: func(k string) string { return env[k] }})
 	require.NoError(t, err)
 	require.NoError(t, a.Close())

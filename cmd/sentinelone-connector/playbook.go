@@ -8,6 +8,7 @@ import (
 	root "github.com/fortisoar-connectors/sentinelone"
 	"github.com/fortisoar-connectors/sentinelone/internal/app"
 	"github.com/fortisoar-connectors/sentinelone/internal/playbook"
+	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
 // runPlaybook is the `playbook` command: run, collect and check the bundled playbooks.
@@ -31,7 +32,7 @@ func runPlaybook(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			if err != nil {
 				return nil, err
 			}
-			return playbook.NewChecker(m, schema)
+			return playbook.NewChecker(m, operations.Destructive(), schema)
 		},
 	}
 	return cli.Run(ctx, args)

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -180,7 +181,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.Server = server.New(a.Connector, opts.Server)
 	if a.Store != nil {
-		a.Server.MountConfigAPI(a.Store, operations.CheckValues)
+		a.Server.MountConfigAPI(a.Store)
 	}
 	return a, nil
 }
@@ -214,15 +215,22 @@ func (a *App) seed(ctx context.Context, opts Options) error {
 			log.Info(r.String(), zap.String("source", source), zap.String("configuration", r.Name), zap.String("action", r.Action))
 		}
 	}
-	res, err := configstore.SeedFromEnv(ctx, a.Store, opts.Getenv, opts.SeedOverwrite)
+	name, values, err := operations.ValuesFromEnv(opts.Getenv)
 	if err != nil {
 		return err
 	}
-	if res != nil {
+	if values != nil {
+		res, err := a.Store.Upsert(ctx, name, values, opts.SeedOverwrite)
+		if err != nil {
+			return fmt.Errorf("seed configuration from environment: %w", err)
+		}
 		report("environment", *res)
 	}
 	if opts.SeedFile != "" {
-		results, err := configstore.SeedFromFile(ctx, a.Store, opts.SeedFile, opts.SeedOverwrite)
+		decode := func(b map[string]json.RawMessage) (*connector.ConfigInput, error) {
+			return server.DecodeConfigInput(a.Manifest, b)
+		}
+		results, err := configstore.SeedFromFile(ctx, a.Store, opts.SeedFile, opts.SeedOverwrite, decode)
 		if err != nil {
 			return err
 		}
@@ -231,13 +239,8 @@ func (a *App) seed(ctx context.Context, opts Options) error {
 	if a.Sim == nil {
 		return nil
 	}
-	dev := DevConfig(a.Sim.URL).Values
-	env := map[string]string{
-		configstore.EnvConfigName: DevConfigName, configstore.EnvHost: a.Sim.URL,
-		configstore.EnvUsername: dev["username"].(string), configstore.EnvPassword: dev["password"].(string),
-		configstore.EnvAPIVersion: sentinelone.APIVersion21, configstore.EnvVerifySSL: "true",
-	}
-	if res, err = configstore.SeedFromEnv(ctx, a.Store, func(k string) string { return env[k] }, opts.SeedOverwrite); err != nil {
+	res, err := a.Store.Upsert(ctx, DevConfigName, DevConfig(a.Sim.URL).Values, opts.SeedOverwrite)
+	if err != nil {
 		return fmt.Errorf("seed the simulator configuration: %w", err)
 	}
 	report("simulator", *res)

@@ -14,8 +14,8 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/fortisoar-connectors/sentinelone/internal/app"
-	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
 	"github.com/fortisoar-connectors/sentinelone/internal/server"
+	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
 const token = "seed-test-token-0123456789"
@@ -65,8 +65,8 @@ func logged(logs *observer.ObservedLogs) []string {
 func TestRestartWithSeedingKeepsAPIChanges(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{
-		configstore.EnvHost: "usea1.example.net", configstore.EnvAPIToken: "seeded-api-token-1",
-		configstore.EnvVerifySSL: "true", configstore.EnvConfigName: "tenant",
+		operations.EnvHost: "usea1.example.net", operations.EnvAPIToken: "seeded-api-token-1",
+		operations.EnvVerifySSL: "true", operations.EnvConfigName: "tenant",
 	}
 	a, ts, logs := start(t, dir, env, false)
 	assert.Equal(t, []string{`configuration "tenant" created: "tenant" is now the default`}, logged(logs))

@@ -18,7 +18,7 @@ func BenchmarkResolve(b *testing.B) {
 	defer s.Close()
 	ctx := context.Background()
 	for i := range 10 {
-		_, err := s.Create(ctx, body(b, userConfig(fmt.Sprintf("tenant-%d", i))), nil)
+		_, err := s.Create(ctx, body(b, userConfig(fmt.Sprintf("tenant-%d", i))))
 		require.NoError(b, err)
 	}
 	b.ResetTimer()
@@ -38,7 +38,7 @@ func BenchmarkCreate(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		if _, err := s.Create(ctx, body(b, userConfig(fmt.Sprintf("tenant-%d", i))), nil); err != nil {
+		if _, err := s.Create(ctx, body(b, userConfig(fmt.Sprintf("tenant-%d", i)))); err != nil {
 			b.Fatal(err)
 		}
 	}

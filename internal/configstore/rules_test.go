@@ -31,18 +31,18 @@ func TestSeedFileMovesTheDefaultInOneChange(t *testing.T) {
 	}
 
 	write([]any{map[string]any{"name": "a", "default": false}})
-	_, err := configstore.SeedFromFile(ctx, s, path, true)
+	_, err := configstore.SeedFromFile(ctx, s, path, true, decode(t))
 	assert.ErrorIs(t, err, connector.ErrConfigConflict)
 	assert.Equal(t, []string{"a"}, defaults(t, s))
 
 	write([]any{map[string]any{"name": "a", "default": false}, map[string]any{"name": "b", "default": true}})
-	res, err := configstore.SeedFromFile(ctx, s, path, true)
+	res, err := configstore.SeedFromFile(ctx, s, path, true, decode(t))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"b"}, defaults(t, s))
 	assert.Equal(t, configstore.SeedSame, res[0].Action)
 	assert.Equal(t, []string{`default moved from "a" to "b"`}, res[1].Changes)
 
-	res, err = configstore.SeedFromFile(ctx, s, path, false)
+	res, err = configstore.SeedFromFile(ctx, s, path, false, decode(t))
 	require.NoError(t, err)
 	assert.Equal(t, configstore.SeedKept, res[0].Action, "without overwrite, existing configurations are not touched")
 	assert.Equal(t, configstore.SeedKept, res[1].Action)
@@ -57,7 +57,7 @@ func TestGetUpdateDeleteTakeANameOrAnID(t *testing.T) {
 	got, err := s.Get(ctx, "a")
 	require.NoError(t, err)
 	assert.Equal(t, a.ID, got.ID)
-	ch, err := s.Update(ctx, "a", body(t, map[string]any{"name": "a2"}), nil)
+	ch, err := s.Update(ctx, "a", body(t, map[string]any{"name": "a2"}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{`renamed from "a" to "a2"`}, ch.Changes)
 	deleted, _, err := s.Delete(ctx, a.ID)
@@ -93,11 +93,11 @@ func TestStoreFromBeforeTheRuleTakesUnrelatedChanges(t *testing.T) {
 	require.NoError(t, db.Close())
 
 	s = open(t, dir)
-	_, err = s.Update(ctx, "b", body(t, map[string]any{"name": "b2"}), nil)
+	_, err = s.Update(ctx, "b", body(t, map[string]any{"name": "b2"}))
 	require.NoError(t, err)
-	_, err = s.Update(ctx, "a", body(t, map[string]any{"name": "a2"}), nil)
+	_, err = s.Update(ctx, "a", body(t, map[string]any{"name": "a2"}))
 	assert.ErrorIs(t, err, connector.ErrConfigConflict)
-	ch, err := s.Update(ctx, "a", body(t, map[string]any{"new_default": "b2"}), nil)
+	ch, err := s.Update(ctx, "a", body(t, map[string]any{"new_default": "b2"}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{`default moved from "a" to "b2"`}, ch.Changes)
 }

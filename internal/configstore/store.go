@@ -9,7 +9,6 @@ package configstore
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -229,24 +228,6 @@ func (s *Store) find(pick func([]*record) *record) (*record, error) {
 	return found, err
 }
 
-// match finds ref by id first, then by name; "" finds the default.
-func match(recs []*record, ref string) *record {
-	for _, r := range recs {
-		if (ref == "" && r.Default) || (ref != "" && r.ID == ref) {
-			return r
-		}
-	}
-	if ref == "" {
-		return nil
-	}
-	for _, r := range recs {
-		if r.Name == ref {
-			return r
-		}
-	}
-	return nil
-}
-
 // List implements connector.ConfigLister: every configuration of the connector, oldest first.
 func (s *Store) List(ctx context.Context) ([]*connector.Config, error) {
 	if err := ctx.Err(); err != nil {
@@ -294,18 +275,15 @@ func (s *Store) Get(ctx context.Context, ref string) (*connector.Config, error) 
 // id already in use is a KindInvalid error wrapping connector.ErrConfigExists; the check is
 // made inside the write transaction, so of concurrent creates of one name exactly one wins.
 // The first active configuration becomes the default; a deactivated one never does.
-func (s *Store) Create(ctx context.Context, body map[string]json.RawMessage, check CheckFunc) (*connector.ConfigChange, error) {
-	in, err := parseInput(s.manifest, body)
-	if err != nil {
-		return nil, err
-	}
-	if in.name == nil {
+func (s *Store) Create(ctx context.Context, in *connector.ConfigInput) (*connector.ConfigChange, error) {
+	if in.Name == nil {
 		return nil, invalid("name", "is required")
 	}
 	var out *record
 	var notes []string
-	err = s.write(ctx, func(w *writer) error {
-		if out, err = w.create(in, s.checkOr(check)); err != nil {
+	err := s.write(ctx, func(w *writer) error {
+		var err error
+		if out, err = w.create(in, s.check); err != nil {
 			return err
 		}
 		if err := w.finish(); err != nil {
@@ -327,22 +305,19 @@ func (s *Store) Create(ctx context.Context, body map[string]json.RawMessage, che
 // default, or deactivating it, is refused (ErrConfigConflict) unless the same body names the
 // configuration taking the default over ("new_default"); a deactivated configuration cannot
 // become the default.
-func (s *Store) Update(ctx context.Context, ref string, body map[string]json.RawMessage, check CheckFunc) (*connector.ConfigChange, error) {
-	in, err := parseInput(s.manifest, body)
-	if err != nil {
-		return nil, err
-	}
+func (s *Store) Update(ctx context.Context, ref string, in *connector.ConfigInput) (*connector.ConfigChange, error) {
 	var out *record
 	var notes []string
-	err = s.write(ctx, func(w *writer) error {
+	err := s.write(ctx, func(w *writer) error {
 		rec := byRef(w.recs, ref)
 		if rec == nil {
 			return notFound(ref)
 		}
-		if in.id != nil && *in.id != rec.ID {
-			return invalid("config_id", "is %q but the request is for %q", *in.id, clip(ref))
+		if in.ID != nil && *in.ID != rec.ID {
+			return invalid("config_id", "is %q but the request is for %q", *in.ID, clip(ref))
 		}
-		if out, err = w.update(rec, in, s.checkOr(check)); err != nil {
+		var err error
+		if out, err = w.update(rec, in, s.check); err != nil {
 			return err
 		}
 		if err := w.finish(); err != nil {
@@ -402,13 +377,6 @@ func (s *Store) Delete(ctx context.Context, ref string) (deleted, promoted *conn
 	return deleted, promoted, nil
 }
 
-func (s *Store) checkOr(check CheckFunc) CheckFunc {
-	if check != nil {
-		return check
-	}
-	return s.check
-}
-
 func notFound(ref string) error {
 	return &connector.Error{Kind: connector.KindNotFound, Msg: fmt.Sprintf("no configuration with id or name %q", clip(ref)), Sentinel: connector.ErrNoConfig}
 }
@@ -434,28 +402,5 @@ func (s *Store) load(tx *bolt.Tx) ([]*record, error) {
 	return recs, err
 }
 
-func byID(recs []*record, id string) *record {
-	for _, r := range recs {
-		if r.ID == id {
-			return r
-		}
-	}
-	return nil
-}
-
-// byRef finds ref as an id first, then as a name, as execute resolves a configuration.
-func byRef(recs []*record, ref string) *record {
-	if ref == "" {
-		return nil
-	}
-	return match(recs, ref)
-}
-
-func byName(recs []*record, name string) *record {
-	for _, r := range recs {
-		if r.Name == name {
-			return r
-		}
-	}
-	return nil
-}
+// Manifest returns the manifest whose configuration fields the store holds.
+func (s *Store) Manifest() *connector.Manifest { return s.manifest }

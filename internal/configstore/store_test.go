@@ -19,6 +19,8 @@ import (
 	sentinelone "github.com/fortisoar-connectors/sentinelone"
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
+	"github.com/fortisoar-connectors/sentinelone/internal/server"
+	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
 const (
@@ -39,12 +41,13 @@ func manifest(t testing.TB) *connector.Manifest {
 
 func testKey(b byte) []byte { return bytes.Repeat([]byte{b}, configstore.KeySize) }
 
-// noPort8 stands in for the vendor's host rule.
+// noPort8 stands in for the vendor's host rule, beside its credential rule (the values check
+// the connector gives the store).
 func noPort8(values map[string]any) error {
 	if strings.HasSuffix(values["host_name"].(string), ":8") {
 		return errors.New("host_name: port 8 is not a console port")
 	}
-	return nil
+	return operations.CheckValues(values)
 }
 
 func open(t *testing.T, dir string) *configstore.Store {
@@ -55,13 +58,29 @@ func open(t *testing.T, dir string) *configstore.Store {
 	return s
 }
 
-func body(t testing.TB, v map[string]any) map[string]json.RawMessage {
+func raw(t testing.TB, v map[string]any) map[string]json.RawMessage {
 	t.Helper()
-	raw, err := json.Marshal(v)
+	data, err := json.Marshal(v)
 	require.NoError(t, err)
 	var b map[string]json.RawMessage
-	require.NoError(t, json.Unmarshal(raw, &b))
+	require.NoError(t, json.Unmarshal(data, &b))
 	return b
+}
+
+// body decodes v as the configuration API does.
+func body(t testing.TB, v map[string]any) *connector.ConfigInput {
+	t.Helper()
+	in, err := decode(t)(raw(t, v))
+	require.NoError(t, err)
+	return in
+}
+
+// decode is the configuration API's decoder, which seed files share.
+func decode(t testing.TB) configstore.Decoder {
+	m := manifest(t)
+	return func(b map[string]json.RawMessage) (*connector.ConfigInput, error) {
+		return server.DecodeConfigInput(m, b)
+	}
 }
 
 func userConfig(name string) map[string]any {
@@ -72,7 +91,7 @@ func userConfig(name string) map[string]any {
 
 func create(t *testing.T, s *configstore.Store, v map[string]any) *connector.Config {
 	t.Helper()
-	ch, err := s.Create(context.Background(), body(t, v), nil)
+	ch, err := s.Create(context.Background(), body(t, v))
 	require.NoError(t, err)
 	return ch.Config
 }
@@ -261,14 +280,14 @@ func TestExactlyOneDefault(t *testing.T) {
 	c := create(t, s, map[string]any{"name": "c", "default": true, "config": userConfig("")["config"]})
 	assert.Equal(t, []string{"c"}, defaults(t, s))
 
-	_, err := s.Update(ctx, b.ID, body(t, map[string]any{"default": true}), nil)
+	_, err := s.Update(ctx, b.ID, body(t, map[string]any{"default": true}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"b"}, defaults(t, s))
 
-	_, err = s.Update(ctx, b.ID, body(t, map[string]any{"default": false}), nil)
+	_, err = s.Update(ctx, b.ID, body(t, map[string]any{"default": false}))
 	assert.ErrorIs(t, err, connector.ErrConfigConflict, "the default is not unset without a successor")
 	assert.Equal(t, []string{"b"}, defaults(t, s))
-	ch, err := s.Update(ctx, b.ID, body(t, map[string]any{"default": false, "new_default": "a"}), nil)
+	ch, err := s.Update(ctx, b.ID, body(t, map[string]any{"default": false, "new_default": "a"}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{`default moved from "b" to "a"`}, ch.Changes)
 	assert.Equal(t, []string{"a"}, defaults(t, s))
@@ -312,7 +331,7 @@ func TestUpdateSecrets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := s.Update(ctx, cfg.ID, body(t, map[string]any{"config": tt.give}), nil)
+			_, err := s.Update(ctx, cfg.ID, body(t, map[string]any{"config": tt.give}))
 			require.NoError(t, err)
 			got, err := s.Resolve(ctx, cfg.ID)
 			require.NoError(t, err)
@@ -328,7 +347,7 @@ func TestUpdatedMovesOnEveryUpdate(t *testing.T) {
 	cfg := create(t, s, userConfig("prod"))
 	prev := cfg.Updated
 	for i := 0; i < 5; i++ {
-		ch, err := s.Update(ctx, cfg.ID, body(t, map[string]any{"active": true, "name": fmt.Sprintf("prod-%d", i%2)}), nil)
+		ch, err := s.Update(ctx, cfg.ID, body(t, map[string]any{"active": true, "name": fmt.Sprintf("prod-%d", i%2)}))
 		require.NoError(t, err)
 		got := ch.Config
 		assert.True(t, got.Updated.After(prev), "update %d: %v is not after %v", i, got.Updated, prev)
@@ -381,7 +400,10 @@ func TestWriteErrors(t *testing.T) {
 				tt.give["config"].(map[string]any)["api_token"] = connector.Mask
 				tt.wantErr = "is the mask"
 			}
-			_, err := s.Create(ctx, body(t, tt.give), nil)
+			in, err := decode(t)(raw(t, tt.give))
+			if err == nil {
+				_, err = s.Create(ctx, in)
+			}
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantErr)
 			assert.NotContains(t, err.Error(), password)
@@ -396,39 +418,35 @@ func TestWriteErrors(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, cfgs, 1, "no failed create left anything behind")
 
-	_, err = s.Update(ctx, "0b6f8a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b", body(t, map[string]any{"active": false}), nil)
+	_, err = s.Update(ctx, "0b6f8a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b", body(t, map[string]any{"active": false}))
 	assert.ErrorIs(t, err, connector.ErrNoConfig)
 	other := create(t, s, userConfig("lab"))
-	_, err = s.Update(ctx, other.ID, body(t, map[string]any{"name": "prod"}), nil)
+	_, err = s.Update(ctx, other.ID, body(t, map[string]any{"name": "prod"}))
 	assert.ErrorIs(t, err, connector.ErrConfigExists)
-	_, err = s.Update(ctx, other.ID, body(t, map[string]any{"config": map[string]any{"host_name": "a.example.net:8"}}), nil)
+	_, err = s.Update(ctx, other.ID, body(t, map[string]any{"config": map[string]any{"host_name": "a.example.net:8"}}))
 	assert.ErrorContains(t, err, "port 8")
 	got, err := s.Get(ctx, other.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "usea1.example.net", got.Values["host_name"], "a refused update changes nothing")
 }
 
-func TestSeedFromEnv(t *testing.T) {
+func TestUpsert(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, t.TempDir())
-	env := map[string]string{
-		configstore.EnvHost: "usea1.example.net", configstore.EnvAPIToken: apiToken,
-		configstore.EnvVerifySSL: "false", configstore.EnvAPIVersion: "2.0",
-	}
-	getenv := func(k string) string { return env[k] }
-	res, err := configstore.SeedFromEnv(ctx, s, getenv, false)
+	values := map[string]any{"host_name": "usea1.example.net", "api_token": apiToken, "verify_ssl": "false", "api_version": "2.0"}
+	res, err := s.Upsert(ctx, "default", values, false)
 	require.NoError(t, err)
 	assert.Equal(t, configstore.SeedCreated, res.Action)
 	cfg := res.Config
-	assert.Equal(t, configstore.DefaultSeedName, cfg.Name)
+	assert.Equal(t, "default", cfg.Name)
 	assert.True(t, cfg.Default)
 
-	env[configstore.EnvHost] = "eu.example.net"
-	again, err := configstore.SeedFromEnv(ctx, s, getenv, false)
+	values["host_name"] = "eu.example.net"
+	again, err := s.Upsert(ctx, "default", values, false)
 	require.NoError(t, err)
 	assert.Equal(t, configstore.SeedKept, again.Action, "a restart keeps the configuration as it is")
 	assert.Equal(t, "usea1.example.net", again.Config.Values["host_name"])
-	again, err = configstore.SeedFromEnv(ctx, s, getenv, true)
+	again, err = s.Upsert(ctx, "default", values, true)
 	require.NoError(t, err)
 	assert.Equal(t, configstore.SeedUpdated, again.Action, "overwrite applies the seed")
 	assert.Equal(t, []string{"host_name changed"}, again.Changes)
@@ -441,15 +459,9 @@ func TestSeedFromEnv(t *testing.T) {
 	assert.Equal(t, false, cfgs[0].Values["verify_ssl"])
 	assert.Equal(t, "2.0", cfgs[0].Values["api_version"])
 
-	env[configstore.EnvHost] = "eu.example.net:8"
-	_, err = configstore.SeedFromEnv(ctx, s, getenv, true)
+	values["host_name"] = "eu.example.net:8"
+	_, err = s.Upsert(ctx, "default", values, true)
 	assert.ErrorContains(t, err, "port 8", "seeds pass the store's values check")
-
-	none, err := configstore.SeedFromEnv(ctx, s, func(string) string { return "" }, false)
-	require.NoError(t, err)
-	assert.Nil(t, none)
-	_, err = configstore.SeedFromEnv(ctx, s, func(k string) string { return map[string]string{configstore.EnvAPIToken: apiToken}[k] }, false)
-	assert.ErrorContains(t, err, "SENTINELONE_HOST is required")
 }
 
 func TestSeedFromFile(t *testing.T) {
@@ -463,15 +475,15 @@ func TestSeedFromFile(t *testing.T) {
 	}
 	write([]any{userConfig("prod"), map[string]any{"name": "lab", "default": true, "operations": map[string]any{"mitigate_threats": false},
 		"config": map[string]any{"host_name": "lab.example.net", "api_token": apiToken}}})
-	first, err := configstore.SeedFromFile(ctx, s, path, false)
+	first, err := configstore.SeedFromFile(ctx, s, path, false, decode(t))
 	require.NoError(t, err)
 	require.Len(t, first, 2)
-	second, err := configstore.SeedFromFile(ctx, s, path, false)
+	second, err := configstore.SeedFromFile(ctx, s, path, false, decode(t))
 	require.NoError(t, err)
 	assert.Equal(t, first[0].Config.ID, second[0].Config.ID)
 	assert.Equal(t, first[1].Config.ID, second[1].Config.ID)
 	assert.Equal(t, configstore.SeedKept, second[0].Action)
-	third, err := configstore.SeedFromFile(ctx, s, path, true)
+	third, err := configstore.SeedFromFile(ctx, s, path, true, decode(t))
 	require.NoError(t, err)
 	assert.Equal(t, configstore.SeedSame, third[1].Action, "nothing to change: %v", third[1].Changes)
 	cfgs, err := s.List(ctx)
@@ -481,7 +493,7 @@ func TestSeedFromFile(t *testing.T) {
 
 	write([]any{map[string]any{"name": "new", "config": map[string]any{"host_name": "n.example.net", "api_token": apiToken}},
 		map[string]any{"name": "broken", "config": map[string]any{"host_name": "b.example.net"}}})
-	_, err = configstore.SeedFromFile(ctx, s, path, false)
+	_, err = configstore.SeedFromFile(ctx, s, path, false, decode(t))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), path)
 	assert.Contains(t, err.Error(), `configuration 2 ("broken")`)
@@ -490,6 +502,6 @@ func TestSeedFromFile(t *testing.T) {
 	assert.Len(t, cfgs, 2, "a bad seed file changes nothing")
 
 	require.NoError(t, os.WriteFile(path, []byte(`{"name":"x"}`), 0o600))
-	_, err = configstore.SeedFromFile(ctx, s, path, false)
+	_, err = configstore.SeedFromFile(ctx, s, path, false, decode(t))
 	assert.ErrorContains(t, err, "want a JSON list")
 }

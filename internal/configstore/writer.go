@@ -56,53 +56,11 @@ func (w *writer) take() []string {
 	return out
 }
 
-func conflictRule(format string, args ...any) error {
-	return &connector.Error{Kind: connector.KindInvalid, Msg: fmt.Sprintf(format, args...), Sentinel: connector.ErrConfigConflict}
-}
-
-// finish enforces the default rule on the state the transaction leaves.
-func (w *writer) finish() error {
-	for _, r := range w.unset {
-		if r.Default {
-			return conflictRule("configuration %q is the default and stays so until another one is: send \"new_default\": \"<id or name>\" with this change, or make another configuration the default (PUT …/configuration/<id or name>/ {\"default\": true})", r.Name)
-		}
-	}
-	def := w.defaultRec()
-	if def != nil && def.Inactive && w.touched[def] {
-		return conflictRule("configuration %q is the default and cannot be deactivated until another one is the default: send \"new_default\": \"<id or name>\" with this change, or make another configuration the default first", def.Name)
-	}
-	if def == nil {
-		if first := w.firstActive(nil); first != nil {
-			return w.moveDefault(first)
-		}
-	}
-	return nil
-}
-
 func (w *writer) touch(rec *record) {
 	if w.touched == nil {
 		w.touched = map[*record]bool{}
 	}
 	w.touched[rec] = true
-}
-
-func (w *writer) defaultRec() *record {
-	for _, r := range w.recs {
-		if r.Default {
-			return r
-		}
-	}
-	return nil
-}
-
-// firstActive returns the oldest active record other than except.
-func (w *writer) firstActive(except *record) *record {
-	for _, r := range w.recs {
-		if r != except && !r.Inactive {
-			return r
-		}
-	}
-	return nil
 }
 
 func (w *writer) put(rec *record) error {
@@ -125,52 +83,26 @@ func (w *writer) remove(rec *record) {
 	}
 }
 
-// moveDefault makes rec (nil: none) the one default, saves every record whose flag changed
-// and notes the move.
-func (w *writer) moveDefault(rec *record) error {
-	old := w.defaultRec()
-	if old == rec {
-		return nil
-	}
-	for _, r := range w.recs {
-		if want := r == rec; r.Default != want {
-			r.Default = want
-			if err := w.put(r); err != nil {
-				return err
-			}
-		}
-	}
-	switch {
-	case old == nil:
-		w.note("%q is now the default", rec.Name)
-	case rec == nil:
-		w.note("there is no default: no active configuration is left to take it over from %q", old.Name)
-	default:
-		w.note("default moved from %q to %q", old.Name, rec.Name)
-	}
-	return nil
-}
-
 func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 	m := w.s.manifest
-	if other := byName(w.recs, *in.name); other != nil {
-		return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.name, m.Name, other.ID)
+	if other := byName(w.recs, *in.Name); other != nil {
+		return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.Name, m.Name, other.ID)
 	}
-	if in.newDefault != nil {
+	if in.NewDefault != nil {
 		return nil, invalid("new_default", "belongs to an update of the default configuration, not to a create")
 	}
-	inactive := in.active != nil && !*in.active
-	if in.isDefault != nil && *in.isDefault && inactive {
-		return nil, conflictRule("configuration %q cannot be the default while deactivated: create it with \"active\": true, or without \"default\": true", *in.name)
+	inactive := in.Active != nil && !*in.Active
+	if in.Default != nil && *in.Default && inactive {
+		return nil, conflictRule("configuration %q cannot be the default while deactivated: create it with \"active\": true, or without \"default\": true", *in.Name)
 	}
 	id := uuid.NewString()
-	if in.id != nil {
-		id = *in.id
+	if in.ID != nil {
+		id = *in.ID
 		if w.bucket.Get([]byte(id)) != nil {
 			return nil, conflict("a configuration with config_id %s already exists", id)
 		}
 	}
-	raw := in.config
+	raw := in.Values
 	if raw == nil {
 		raw = map[string]any{}
 	}
@@ -184,8 +116,8 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 	}
 	now := time.Now().UTC()
 	rec := &record{
-		ID: id, Seq: seq, Name: *in.name, Connector: m.Name, Version: m.Version, Inactive: inactive,
-		Disabled: applyOperations(m, nil, in.ops), Created: now, Updated: now,
+		ID: id, Seq: seq, Name: *in.Name, Connector: m.Name, Version: m.Version, Inactive: inactive,
+		Disabled: applyOperations(m, nil, in.Operations), Created: now, Updated: now,
 	}
 	if err := w.s.setValues(rec, values); err != nil {
 		return nil, err
@@ -198,7 +130,7 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 	if inactive {
 		w.note("deactivated")
 	}
-	if (in.isDefault != nil && *in.isDefault) || w.defaultRec() == nil && !inactive {
+	if (in.Default != nil && *in.Default) || w.defaultRec() == nil && !inactive {
 		return rec, w.moveDefault(rec)
 	}
 	return rec, nil
@@ -207,24 +139,24 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 func (w *writer) update(rec *record, in *input, check CheckFunc) (*record, error) {
 	m := w.s.manifest
 	w.touch(rec)
-	if in.name != nil && *in.name != rec.Name {
-		if other := byName(w.recs, *in.name); other != nil {
-			return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.name, m.Name, other.ID)
+	if in.Name != nil && *in.Name != rec.Name {
+		if other := byName(w.recs, *in.Name); other != nil {
+			return nil, conflict("a configuration named %q already exists for connector %s (config_id %s)", *in.Name, m.Name, other.ID)
 		}
-		w.note("renamed from %q to %q", rec.Name, *in.name)
-		rec.Name = *in.name
+		w.note("renamed from %q to %q", rec.Name, *in.Name)
+		rec.Name = *in.Name
 	}
-	if in.config != nil {
-		if err := w.updateValues(rec, in.config, check); err != nil {
+	if in.Values != nil {
+		if err := w.updateValues(rec, in.Values, check); err != nil {
 			return nil, err
 		}
 	}
-	if in.active != nil && rec.Inactive == *in.active {
-		rec.Inactive = !*in.active
+	if in.Active != nil && rec.Inactive == *in.Active {
+		rec.Inactive = !*in.Active
 		w.note("%s", map[bool]string{true: "deactivated", false: "activated"}[rec.Inactive])
 	}
-	if in.ops != nil {
-		disabled := applyOperations(m, rec.Disabled, in.ops)
+	if in.Operations != nil {
+		disabled := applyOperations(m, rec.Disabled, in.Operations)
 		for _, op := range m.Operations {
 			was, is := slices.Contains(rec.Disabled, op.Name), slices.Contains(disabled, op.Name)
 			if was != is {
@@ -243,36 +175,6 @@ func (w *writer) update(rec *record, in *input, check CheckFunc) (*record, error
 		return nil, err
 	}
 	return rec, w.updateDefault(rec, in)
-}
-
-// updateDefault applies an update's "default" and "new_default"; finish checks the outcome.
-func (w *writer) updateDefault(rec *record, in *input) error {
-	wantDefault := in.isDefault != nil && *in.isDefault
-	if in.isDefault != nil && !*in.isDefault && rec.Default {
-		w.unset = append(w.unset, rec)
-	}
-	if in.newDefault != nil {
-		if wantDefault {
-			return invalid("new_default", "names another default, but \"default\" is true for this configuration")
-		}
-		target := match(w.recs, *in.newDefault)
-		switch {
-		case target == nil:
-			return &connector.Error{Kind: connector.KindInvalid, Msg: fmt.Sprintf("invalid configuration: new_default: no configuration with id or name %q", clip(*in.newDefault)), Sentinel: connector.ErrNoConfig}
-		case target == rec:
-			return invalid("new_default", "names this configuration itself")
-		case target.Inactive:
-			return conflictRule("configuration %q is deactivated and cannot become the default: activate it first (\"active\": true)", target.Name)
-		}
-		return w.moveDefault(target)
-	}
-	if wantDefault {
-		if rec.Inactive {
-			return conflictRule("configuration %q is deactivated and cannot become the default: send \"active\": true with \"default\": true", rec.Name)
-		}
-		return w.moveDefault(rec)
-	}
-	return nil
 }
 
 // updateValues merges config into the record's values, validates them and notes which fields

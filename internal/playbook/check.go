@@ -1,115 +1,14 @@
 package playbook
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 )
-
-// SchemaPath is the playbook schema's path inside the connector's embedded files.
-const SchemaPath = "schemas/playbook.schema.json"
-
-// Schema validates workflows and collections against the playbook JSON Schema.
-type Schema struct {
-	workflow, collection *jsonschema.Schema
-}
-
-// SchemaError lists every schema violation of one document, each with its JSON pointer.
-type SchemaError struct {
-	Problems []string
-}
-
-func (e *SchemaError) Error() string {
-	return "schema violation(s):\n  " + strings.Join(e.Problems, "\n  ")
-}
-
-// CompileSchema compiles the playbook schema (schemas/playbook.schema.json).
-func CompileSchema(schemaJSON []byte) (*Schema, error) {
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft2020
-	if err := c.AddResource("playbook.schema.json", bytes.NewReader(schemaJSON)); err != nil {
-		return nil, fmt.Errorf("playbook schema: %w", err)
-	}
-	w, err := c.Compile("playbook.schema.json#/$defs/workflow")
-	if err != nil {
-		return nil, fmt.Errorf("playbook schema: workflow: %w", err)
-	}
-	col, err := c.Compile("playbook.schema.json#/$defs/collection")
-	if err != nil {
-		return nil, fmt.Errorf("playbook schema: collection: %w", err)
-	}
-	return &Schema{workflow: w, collection: col}, nil
-}
-
-// ValidateWorkflow validates one workflow document.
-func (s *Schema) ValidateWorkflow(data []byte) error { return validate(s.workflow, data) }
-
-// ValidateCollection validates a workflow collection export.
-func (s *Schema) ValidateCollection(data []byte) error { return validate(s.collection, data) }
-
-func validate(s *jsonschema.Schema, data []byte) error {
-	var doc any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		return fmt.Errorf("not valid JSON: %w", err)
-	}
-	err := s.Validate(doc)
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	var problems []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			problems = append(problems, fmt.Sprintf("%s: %s", orRoot(e.InstanceLocation), e.Message))
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	sort.Strings(problems)
-	return &SchemaError{Problems: problems}
-}
-
-func orRoot(ptr string) string {
-	if ptr == "" {
-		return "/"
-	}
-	return ptr
-}
-
-// DestructiveOperations maps each operation that changes agents or threats to the
-// parameters that narrow it. A bundled playbook must bind one of them to a required input,
-// so it never acts on every agent or threat by default.
-var DestructiveOperations = map[string][]string{
-	"agent_action":               {"ids", "groupIds", "endpoints"},
-	"reconnect_agent_network":    {"ids", "endpoints"},
-	"broadcast_message_to_agent": {"ids", "endpoints"},
-	"initiate_agent_scan":        {"ids", "endpoints"},
-	"abort_agent_scan":           {"ids", "endpoints"},
-	"fetch_agent_logs":           {"ids", "endpoints"},
-	"mitigate_threats":           {"threat_id"},
-	"mark_threat_as_benign":      {"threat_id"},
-	"commission_agent":           {"agent_id"},
-	"restart_agent":              {"ids", "endpoints"},
-	"enable_agent":               {"ids", "endpoints"},
-	"disable_agent":              {"ids", "endpoints"},
-	"move_agents_to_group":       {"ids", "endpoints"},
-	"move_agents_to_site":        {"ids", "endpoints"},
-}
 
 // Problem is one cross-check finding.
 type Problem struct {
@@ -126,11 +25,12 @@ func (p Problem) String() string {
 }
 
 type checker struct {
-	m        *connector.Manifest
-	w        *Workflow
-	problems []Problem
-	inputs   map[string]InputVariable
-	used     map[string]bool
+	m           *connector.Manifest
+	destructive map[string][]string
+	w           *Workflow
+	problems    []Problem
+	inputs      map[string]InputVariable
+	used        map[string]bool
 }
 
 func (c *checker) addf(at, format string, args ...any) {
@@ -145,9 +45,10 @@ func (c *checker) addf(at, format string, args ...any) {
 // (an expression is exempt but must read an existing input, whose options must be among
 // the param's); literal values pass the connector's own param rules; expressions read only
 // declared inputs and existing steps; destructive operations are narrowed by a required
-// input (see DestructiveOperations); every input is used; and the runner can execute it.
-func CheckWorkflow(m *connector.Manifest, w *Workflow, collectionUUID string) []Problem {
-	c := &checker{m: m, w: w, inputs: map[string]InputVariable{}, used: map[string]bool{}}
+// input (destructive maps each destructive operation to the params that narrow it, as the
+// operations' specs declare); every input is used; and the runner can execute it.
+func CheckWorkflow(m *connector.Manifest, destructive map[string][]string, w *Workflow, collectionUUID string) []Problem {
+	c := &checker{m: m, destructive: destructive, w: w, inputs: map[string]InputVariable{}, used: map[string]bool{}}
 	c.structure(collectionUUID)
 	inputs, err := w.Inputs()
 	if err != nil {
@@ -331,7 +232,7 @@ func (c *checker) connectorStep(s *Step) {
 			}
 		}
 	}
-	if narrow, ok := DestructiveOperations[op.Name]; ok && !c.narrowed(call.Params, narrow) {
+	if narrow, ok := c.destructive[op.Name]; ok && !c.narrowed(call.Params, narrow) {
 		c.addf(at, "destructive operation %s is not narrowed: bind one of %q to a required input", op.Name, narrow)
 	}
 }
@@ -439,110 +340,4 @@ func empty(v any) bool {
 		return len(x) == 0
 	}
 	return false
-}
-
-// CheckCollection cross-checks every workflow of a collection export (CheckWorkflow with
-// the collection's uuid) and that workflow names and uuids are unique across it.
-func CheckCollection(m *connector.Manifest, col *Collection) []Problem {
-	var problems []Problem
-	names, uuids := map[string]bool{}, map[string]string{}
-	for _, item := range col.Data {
-		for _, w := range item.Workflows {
-			if names[w.Name] {
-				problems = append(problems, Problem{Workflow: w.Name, Message: "another workflow of the collection has the same name"})
-			}
-			names[w.Name] = true
-			ids := []string{w.UUID}
-			for _, s := range w.Steps {
-				ids = append(ids, s.UUID)
-			}
-			for _, r := range w.Routes {
-				ids = append(ids, r.UUID)
-			}
-			for _, id := range ids {
-				if prev, dup := uuids[id]; dup && prev != w.Name {
-					problems = append(problems, Problem{Workflow: w.Name, Message: fmt.Sprintf("uuid %s is also used by workflow %q", id, prev)})
-				}
-				uuids[id] = w.Name
-			}
-			problems = append(problems, CheckWorkflow(m, w, item.UUID)...)
-		}
-	}
-	return problems
-}
-
-// Checker checks a directory of playbooks: schema, cross-checks and collection freshness.
-type Checker struct {
-	manifest *connector.Manifest
-	schema   *Schema
-}
-
-// NewChecker returns a Checker for manifest m and the playbook schema schemaJSON.
-func NewChecker(m *connector.Manifest, schemaJSON []byte) (*Checker, error) {
-	s, err := CompileSchema(schemaJSON)
-	if err != nil {
-		return nil, err
-	}
-	return &Checker{manifest: m, schema: s}, nil
-}
-
-// CheckFS checks every workflow file at the top of fsys (schema, then CheckWorkflow with
-// CollectionUUID) and the collection file CollectionFile (schema, CheckCollection, and
-// equality with what Collect builds). It returns every finding, prefixed with its file.
-func (c *Checker) CheckFS(fsys fs.FS) ([]string, error) {
-	files, err := fs.Glob(fsys, "*.json")
-	if err != nil {
-		return nil, fmt.Errorf("list playbooks: %w", err)
-	}
-	var out []string
-	haveCollection := false
-	for _, file := range files {
-		raw, err := fs.ReadFile(fsys, file)
-		if err != nil {
-			return nil, fmt.Errorf("read playbook: %w", err)
-		}
-		if file == CollectionFile {
-			haveCollection = true
-			out = append(out, c.checkCollection(fsys, raw)...)
-			continue
-		}
-		if err := c.schema.ValidateWorkflow(raw); err != nil {
-			out = append(out, fmt.Sprintf("%s: %v", file, err))
-			continue
-		}
-		w, err := Parse(raw)
-		if err != nil {
-			out = append(out, fmt.Sprintf("%s: %v", file, err))
-			continue
-		}
-		for _, p := range CheckWorkflow(c.manifest, w, CollectionUUID) {
-			out = append(out, fmt.Sprintf("%s: %s", file, p))
-		}
-	}
-	if !haveCollection {
-		out = append(out, CollectionFile+": missing: run `make playbooks`")
-	}
-	return out, nil
-}
-
-func (c *Checker) checkCollection(fsys fs.FS, raw []byte) []string {
-	if err := c.schema.ValidateCollection(raw); err != nil {
-		return []string{fmt.Sprintf("%s: %v", CollectionFile, err)}
-	}
-	var out []string
-	col, err := ParseCollection(raw)
-	if err != nil {
-		return []string{fmt.Sprintf("%s: %v", CollectionFile, err)}
-	}
-	for _, p := range CheckCollection(c.manifest, col) {
-		out = append(out, fmt.Sprintf("%s: %s", CollectionFile, p))
-	}
-	want, err := Collect(fsys)
-	if err != nil {
-		return append(out, fmt.Sprintf("%s: %v", CollectionFile, err))
-	}
-	if !bytes.Equal(raw, want) {
-		out = append(out, fmt.Sprintf("%s: out of date with the playbook files: run `make playbooks`", CollectionFile))
-	}
-	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fortisoar-connectors/sentinelone/internal/playbook"
+	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
 // doc is a decoded JSON document that tests mutate.
@@ -124,10 +125,10 @@ func TestCheckWorkflowFindsProblems(t *testing.T) {
 		{"duplicate step uuid", "get-agents.json", func(d doc) { step(d, 1)["uuid"] = step(d, 0)["uuid"] }, `is also used by step Start`},
 		{"other collection", "get-agents.json", func(d doc) { d["collection"] = playbook.CollectionIRIPrefix + otherUUID }, `does not name collection ` + playbook.CollectionUUID},
 		{"destructive action on an optional input", "isolate-agent-network.json", func(d doc) { inputs(d)[0].(doc)["required"] = false }, `destructive operation agent_action is not narrowed`},
-		{"destructive action without ids", "initiate-agent-scan.json", func(d doc) {
+		{"destructive action only excluding ids", "initiate-agent-scan.json", func(d doc) {
 			delete(params(d), "ids")
-			params(d)["computerName__like"] = "{{vars.input.params.agent_ids}}"
-		}, `destructive operation initiate_agent_scan is not narrowed: bind one of ["ids" "endpoints"]`},
+			params(d)["excludeIds"] = "{{vars.input.params.agent_ids}}"
+		}, `destructive operation initiate_agent_scan is not narrowed: bind one of ["ids" "computerName__like"`},
 		{"unused input", "get-agent-passphrase.json", func(d doc) {
 			d2 := map[string]any{"name": "reason", "label": "Reason", "type": "string", "required": false}
 			args(d, 0)["inputVariables"] = append(inputs(d), d2)
@@ -141,12 +142,12 @@ func TestCheckWorkflowFindsProblems(t *testing.T) {
 			d := loadDoc(t, tt.file)
 			w, err := playbook.Parse(encode(t, d))
 			require.NoError(t, err)
-			require.Empty(t, playbook.CheckWorkflow(m, w, playbook.CollectionUUID), "unchanged playbook must pass")
+			require.Empty(t, playbook.CheckWorkflow(m, operations.Destructive(), w, playbook.CollectionUUID), "unchanged playbook must pass")
 			tt.give(d)
 			w, err = playbook.Parse(encode(t, d))
 			require.NoError(t, err)
 			var msgs []string
-			for _, p := range playbook.CheckWorkflow(m, w, playbook.CollectionUUID) {
+			for _, p := range playbook.CheckWorkflow(m, operations.Destructive(), w, playbook.CollectionUUID) {
 				msgs = append(msgs, p.String())
 			}
 			joined := strings.Join(msgs, "\n")
@@ -164,7 +165,7 @@ func TestCheckCollectionFindsDuplicates(t *testing.T) {
 	c, err := playbook.ParseCollection(encode(t, col))
 	require.NoError(t, err)
 	var msgs []string
-	for _, p := range playbook.CheckCollection(m, c) {
+	for _, p := range playbook.CheckCollection(m, operations.Destructive(), c) {
 		msgs = append(msgs, p.String())
 	}
 	assert.Contains(t, strings.Join(msgs, "\n"), "another workflow of the collection has the same name")
@@ -173,11 +174,11 @@ func TestCheckCollectionFindsDuplicates(t *testing.T) {
 	col["data"].([]any)[0].(doc)["uuid"] = otherUUID
 	c, err = playbook.ParseCollection(encode(t, col))
 	require.NoError(t, err)
-	assert.Len(t, playbook.CheckCollection(m, c), len(seedPlaybooks)+len(respondPlaybooks), "every workflow names the old collection uuid")
+	assert.Len(t, playbook.CheckCollection(m, operations.Destructive(), c), len(bundled(t)), "every workflow names the old collection uuid")
 }
 
 func TestCheckerReportsStaleCollection(t *testing.T) {
-	chk, err := playbook.NewChecker(manifest(t), schemaJSON(t))
+	chk, err := playbook.NewChecker(manifest(t), operations.Destructive(), schemaJSON(t))
 	require.NoError(t, err)
 	fsys := fstest.MapFS{}
 	for file, raw := range bundled(t) {

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fortisoar-connectors/sentinelone/internal/playbook"
+	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
 type cliRun struct {
@@ -35,7 +36,9 @@ func newCLI(t *testing.T, env map[string]string) *cliRun {
 			a := devApp(t)
 			return a.Connector, func() {}, nil
 		},
-		Checker: func() (*playbook.Checker, error) { return playbook.NewChecker(manifest(t), schemaJSON(t)) },
+		Checker: func() (*playbook.Checker, error) {
+			return playbook.NewChecker(manifest(t), operations.Destructive(), schemaJSON(t))
+		},
 	}
 	return r
 }

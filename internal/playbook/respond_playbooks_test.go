@@ -11,6 +11,7 @@ import (
 
 	"github.com/fortisoar-connectors/sentinelone/internal/playbook"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
+	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
 // respondPlaybooks are the bundled playbooks of the response operations.
@@ -18,6 +19,13 @@ var respondPlaybooks = []string{
 	"Get Agent Details", "Restart Agent", "Enable Agent", "Disable Agent", "Move Agents to Group",
 	"Move Agents to Site", "Get Sites", "Get Groups", "Get Accounts", "Get Activities",
 	"Get Activity Types", "Isolate Endpoint by Hostname",
+}
+
+// The response playbooks run in TestRespondPlaybooksRunAgainstSimulator, each on a fresh fleet.
+func init() {
+	for _, name := range respondPlaybooks {
+		runElsewhere[name] = true
+	}
 }
 
 // plainAgent is the n-th healthy agent whose hostname and address no other agent shares.
@@ -171,7 +179,7 @@ func TestRespondPlaybooksNeverRunWithoutTargets(t *testing.T) {
 		destructive := false
 		for _, s := range w.Steps {
 			if call, err := s.Connector(); err == nil {
-				_, d := playbook.DestructiveOperations[call.Operation]
+				_, d := operations.Destructive()[call.Operation]
 				destructive = destructive || d
 			}
 		}

@@ -26,6 +26,8 @@ type endpoint struct {
 	public bool // no authentication
 	write  bool // admin only: 403 for the read-only user
 	h      handler
+	// others serves the path's other methods (a list read with GET, written with POST and DELETE).
+	others map[string]endpoint
 }
 
 var agentActions = map[string]func(a *Agent, data actionData){
@@ -153,6 +155,9 @@ func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request, body []byte
 	if !ok {
 		writeError(w, http.StatusNotFound, codeNotFound, "Not Found", "no such API path")
 		return
+	}
+	if alt, ok := ep.others[r.Method]; ok {
+		ep = alt
 	}
 	if r.Method != ep.method {
 		w.Header().Set("Allow", ep.method)
@@ -345,6 +350,8 @@ type actionData struct {
 	Message        string `json:"message"`
 	AnalystVerdict string `json:"analystVerdict"`
 	TargetScope    string `json:"targetScope"`
+	IncidentStatus string `json:"incidentStatus"`
+	Text           string `json:"text"`
 }
 
 // parseAction decodes an action body; the filter is required.

@@ -87,11 +87,11 @@ func (c *census) walk(prefix string, v any) {
 				c.types[p] = map[string]bool{}
 			}
 			c.types[p][typeName(val)] = true
-			switch val.(type) {
+			switch v := val.(type) {
 			case map[string]any:
-				c.walk(p+".", val)
+				c.walk(p+".", v)
 			case []any:
-				for _, it := range val.([]any) {
+				for _, it := range v {
 					c.walk(p+"[].", it)
 				}
 			}
@@ -169,7 +169,19 @@ func shapeSamplers(t *testing.T, e *env) map[string]func() []any {
 		}
 	}
 	known := e.sim.Threats()[0]
+	a := all[0]
+	// The triage objects exist once something was applied: a note, a blocklist entry and a
+	// path exclusion in each scope.
+	e.post(v21Path+"/threats/notes", map[string]any{"filter": map[string]any{"ids": []string{known.ID}}, "data": map[string]any{"text": "seen"}})
+	for _, scope := range []map[string]any{{"tenant": true}, {"siteIds": []string{a.SiteID}}, {"groupIds": []string{a.GroupID}}, {"accountIds": []string{a.AccountID}}} {
+		e.post(v21Path+"/restrictions", map[string]any{"filter": scope, "data": map[string]any{"type": "black_hash", "value": known.SHA1, "osType": "windows"}})
+		e.post(v21Path+"/exclusions", map[string]any{"filter": scope, "data": map[string]any{"type": "path", "value": "/opt/x", "osType": "linux"}})
+	}
 	return map[string]func() []any{
+		"threat-note":          func() []any { return list(v21Path+"/threats/"+known.ID+"/notes", nil) },
+		"threat-timeline":      func() []any { return list(v21Path+"/threats/"+known.ID+"/timeline", nil) },
+		"blocklist-entry":      func() []any { return list(v21Path+"/restrictions", nil) },
+		"exclusion":            func() []any { return list(v21Path+"/exclusions", nil) },
 		"agent":                func() []any { return list(agentsPath, url.Values{"limit": {"1000"}}) },
 		"threat":               threats,
 		"threat-info":          part("threatInfo"),

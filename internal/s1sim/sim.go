@@ -59,13 +59,15 @@ type Simulator struct {
 
 	mu       sync.RWMutex
 	fleet    *fleet
+	triage   triageState // notes, timelines, blocklist and exclusions
 	faults   Faults
 	rlCount  int // API requests seen by the rate limiter since SetFaults
 	faultRNG *mrand.Rand
 	sessions map[string]session
 	requests []Request
 	logins   map[string]time.Time // source address -> last accepted login
-	// clock is time.Now; tests replace it to step through rate-limit windows.
+	// clock is time.Now; tests replace it to step through rate-limit windows and session
+	// lifetimes without waiting.
 	clock func() time.Time
 }
 
@@ -157,42 +159,43 @@ func (s *Simulator) Reset() {
 
 // Agents returns a copy of every agent, sorted by ID.
 func (s *Simulator) Agents() []Agent {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Agent, len(s.fleet.agents))
-	copy(out, s.fleet.agents)
-	return out
+	return copyAll(s, func(f *fleet) []Agent { return f.agents })
 }
 
 // Agent returns a copy of the agent with id.
 func (s *Simulator) Agent(id string) (Agent, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	i, ok := s.fleet.agentIndex[id]
-	if !ok {
-		return Agent{}, false
-	}
-	return s.fleet.agents[i], true
+	return copyOne(s, func(f *fleet) ([]Agent, map[string]int) { return f.agents, f.agentIndex }, id)
 }
 
 // Threats returns a copy of every threat, sorted by ID.
 func (s *Simulator) Threats() []Threat {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Threat, len(s.fleet.threats))
-	copy(out, s.fleet.threats)
-	return out
+	return copyAll(s, func(f *fleet) []Threat { return f.threats })
 }
 
 // Threat returns a copy of the threat with id.
 func (s *Simulator) Threat(id string) (Threat, bool) {
+	return copyOne(s, func(f *fleet) ([]Threat, map[string]int) { return f.threats, f.threatIdx }, id)
+}
+
+// copyAll returns a copy of the fleet's items that pick names, read under the lock.
+func copyAll[T any](s *Simulator, pick func(*fleet) []T) []T {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	i, ok := s.fleet.threatIdx[id]
+	return append([]T(nil), pick(s.fleet)...)
+}
+
+// copyOne returns a copy of the item with id among the fleet's items that pick names, read
+// under the lock.
+func copyOne[T any](s *Simulator, pick func(*fleet) ([]T, map[string]int), id string) (T, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	items, index := pick(s.fleet)
+	i, ok := index[id]
 	if !ok {
-		return Threat{}, false
+		var zero T
+		return zero, false
 	}
-	return s.fleet.threats[i], true
+	return items[i], true
 }
 
 // ServeHTTP serves the API under /web/api/v2.1/ and /web/api/v2.0/ and the
@@ -302,7 +305,7 @@ func (s *Simulator) authenticate(scheme, token string) (*account, bool) {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		sess, ok := s.sessions[token]
-		if !ok || time.Since(sess.issued) >= s.tokenTTL() {
+		if !ok || s.clock().Sub(sess.issued) >= s.tokenTTL() {
 			return nil, false
 		}
 		return sess.acct, true
@@ -324,7 +327,7 @@ func (s *Simulator) newSession(a *account) string {
 	tok := hex.EncodeToString(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
+	now := s.clock()
 	ttl := s.tokenTTL()
 	for k, v := range s.sessions {
 		if now.Sub(v.issued) >= ttl {

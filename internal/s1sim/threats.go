@@ -90,6 +90,8 @@ func (s *Simulator) mitigate(w http.ResponseWriter, _ *http.Request, c *call) {
 		case "un-quarantine":
 			t.InQuarantine = false
 		}
+		s.logActivity(t, ActivityMitigation, "Mitigation action "+c.arg+" was applied to "+t.Name,
+			map[string]any{"action": c.arg, "mitigationStatus": t.MitigationStatus})
 		details = append(details, map[string]any{
 			"threatId": t.ID,
 			"skipped":  []any{},
@@ -115,10 +117,11 @@ func (s *Simulator) markAsBenign(w http.ResponseWriter, _ *http.Request, c *call
 		}
 		return nil
 	}
-	n, ok := s.threatAction(w, c, check, func(t *Threat, _ actionData) {
+	n, ok := s.threatAction(w, c, check, func(t *Threat, d actionData) {
 		t.MarkedAsBenign = true
 		t.MitigationStatus = "marked_as_benign"
 		t.AnalystVerdict = "false_positive"
+		s.logActivity(t, ActivityMarkedBenign, t.Name+" was marked as benign", map[string]any{"targetScope": d.TargetScope})
 	})
 	if ok {
 		writeData(w, map[string]int{"affected": n})
@@ -141,6 +144,8 @@ func (s *Simulator) analystVerdict(w http.ResponseWriter, _ *http.Request, c *ca
 		}
 		t.AnalystVerdict = d.AnalystVerdict
 		t.MarkedAsBenign = d.AnalystVerdict == "false_positive"
+		s.logActivity(t, ActivityVerdict, "Analyst verdict of "+t.Name+" changed to "+d.AnalystVerdict,
+			map[string]any{"analystVerdict": d.AnalystVerdict})
 		details = append(details, map[string]string{"threatId": t.ID, "result": result})
 	})
 	if ok {

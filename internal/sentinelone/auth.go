@@ -139,11 +139,11 @@ func (c *Client) login(ctx context.Context) (string, error) {
 		c.observeLogin(false)
 		var ae *APIError
 		if errors.As(err, &ae) && ae.StatusCode == http.StatusUnauthorized {
-			sentinel, hint := ErrCredentialsRejected, "check the Username and Password settings"
+			sentinel, why := ErrCredentialsRejected, ""
 			if c.auth.exchange {
-				sentinel, hint = ErrAPITokenRejected, "check the API Token setting (it may have expired)"
+				sentinel, why = ErrAPITokenRejected, " (it may have expired)"
 			}
-			return "", fmt.Errorf("%w: SentinelOne refused the login of %s; %s: %w", sentinel, what, hint, ae)
+			return "", rejected(sentinel, ae, "the login of %s was refused%s", what, why)
 		}
 		return "", fmt.Errorf("log in: %w", err)
 	}
@@ -159,8 +159,8 @@ func (c *Client) login(ctx context.Context) (string, error) {
 	}
 	if data.Token == "" {
 		c.observeLogin(false)
-		return "", fmt.Errorf("%w: SentinelOne answered the login of %s without a session token (status %q)",
-			ErrCredentialsRejected, what, data.Status)
+		return "", rejected(ErrCredentialsRejected, nil, "SentinelOne answered the login of %s without a session token (status %q)",
+			what, data.Status)
 	}
 	c.observeLogin(true)
 	c.log.Debug("sentinelone login", zap.String("endpoint", req.endpoint))
@@ -182,8 +182,8 @@ func (c *Client) sendAuthed(ctx context.Context, req *request, body []byte) (*ra
 	if c.auth.direct {
 		raw, err := c.send(ctx, req, body, "ApiToken "+c.auth.apiToken)
 		if ae := unauthorized(err); ae != nil {
-			return nil, fmt.Errorf("%w: SentinelOne refused the API token on %s %s; check the API Token setting (it may have expired or been revoked): %w",
-				ErrAPITokenRejected, req.method, req.callPath(), ae)
+			return nil, rejected(ErrAPITokenRejected, ae, "the API token was refused on %s %s (it may have expired or been revoked)",
+				req.method, req.callPath())
 		}
 		return raw, err
 	}
@@ -199,8 +199,8 @@ func (c *Client) sendAuthed(ctx context.Context, req *request, body []byte) (*ra
 		}
 		c.auth.invalidate(h[len("Token "):])
 		if try == 2 {
-			return nil, fmt.Errorf("%w: SentinelOne refused a fresh session token on %s %s; check the account's status and the Username and Password settings: %w",
-				ErrCredentialsRejected, req.method, req.callPath(), ae)
+			return nil, rejected(ErrCredentialsRejected, ae, "a fresh session token was refused on %s %s (the account may be disabled or its password changed)",
+				req.method, req.callPath())
 		}
 		c.log.Info("sentinelone session token rejected, logging in again", zap.String("endpoint", req.endpoint))
 	}

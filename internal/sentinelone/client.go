@@ -67,9 +67,9 @@ type Config struct {
 	Logger *zap.Logger
 	// Observer receives request metrics; may be nil.
 	Observer Observer
-	// Scope pins every agent, threat, activity, site and group request to sites and/or
-	// accounts (see Scope).
-	Scope Scope
+	// Pin pins every agent, threat, activity, site and group request to sites and/or
+	// accounts (see Pin).
+	Pin Pin
 }
 
 // Observer receives metrics about the client's traffic. Implementations must
@@ -99,7 +99,7 @@ type Client struct {
 	obs        Observer
 	auth       auth
 	redactor   *strings.Replacer
-	scope      Scope
+	scope      Pin
 
 	// Agents calls the /agents endpoints.
 	Agents *AgentsService
@@ -107,8 +107,8 @@ type Client struct {
 	Threats *ThreatsService
 	// Hashes calls the /hashes endpoints.
 	Hashes *HashesService
-	// Scope calls the /sites, /groups, /accounts and /activities endpoints.
-	Scope *ScopeService
+	// Management calls the /sites, /groups, /accounts and /activities endpoints.
+	Management *ManagementService
 	// System calls the /system endpoints.
 	System *SystemService
 }
@@ -129,15 +129,8 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("API version %q is not supported: use %q or %q", cfg.APIVersion, APIVersion21, APIVersion20)
 	}
-	if cfg.APIToken == "" {
-		switch {
-		case cfg.Username == "" && cfg.Password == "":
-			return nil, errors.New("no credentials: set an API token, or a username and password")
-		case cfg.Username == "":
-			return nil, errors.New("username is empty: a password needs a username")
-		case cfg.Password == "":
-			return nil, errors.New("password is empty: a username needs a password")
-		}
+	if err := cfg.CheckCredentials(); err != nil {
+		return nil, err
 	}
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("timeout %s is negative", cfg.Timeout)
@@ -160,7 +153,7 @@ func New(cfg Config) (*Client, error) {
 		retry:     retry,
 		log:       cfg.Logger,
 		obs:       cfg.Observer,
-		scope:     Scope{SiteIDs: slices.Clone(cfg.Scope.SiteIDs), AccountIDs: slices.Clone(cfg.Scope.AccountIDs)},
+		scope:     Pin{SiteIDs: slices.Clone(cfg.Pin.SiteIDs), AccountIDs: slices.Clone(cfg.Pin.AccountIDs)},
 	}
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
@@ -189,7 +182,7 @@ func New(cfg Config) (*Client, error) {
 	c.Agents = &AgentsService{client: c}
 	c.Threats = &ThreatsService{client: c}
 	c.Hashes = &HashesService{client: c}
-	c.Scope = &ScopeService{client: c}
+	c.Management = &ManagementService{client: c}
 	c.System = &SystemService{client: c}
 	return c, nil
 }

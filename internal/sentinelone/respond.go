@@ -73,12 +73,12 @@ func (f AccountFilter) Filter() Filter { return wireFilter(f) }
 // Filter returns f's wire form.
 func (f ActivityFilter) Filter() Filter { return wireFilter(f) }
 
-// ScopeService calls the /sites, /groups, /accounts and /activities endpoints, each
+// ManagementService calls the /sites, /groups, /accounts and /activities endpoints, each
 // confined to the client's pinned scope.
-type ScopeService service
+type ManagementService service
 
 // Sites iterates over GET /sites (items are data.sites).
-func (s *ScopeService) Sites(ctx context.Context, f SiteFilter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
+func (s *ManagementService) Sites(ctx context.Context, f SiteFilter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
 	c := s.client
 	sf, err := c.scope.narrow(f.Filter())
 	return c.checkedPages(ctx, "list sites", "/sites", "sites", "sites", sf, err, opts, func(raw json.RawMessage) error {
@@ -88,7 +88,7 @@ func (s *ScopeService) Sites(ctx context.Context, f SiteFilter, opts ListOptions
 
 // allowedSites returns the sites the scope allows: the pinned ones, else the sites of the
 // pinned accounts (read from GET /sites); nil when nothing is pinned.
-func (s *ScopeService) allowedSites(ctx context.Context) ([]string, error) {
+func (s *ManagementService) allowedSites(ctx context.Context) ([]string, error) {
 	sc := s.client.scope
 	if !sc.Pinned() {
 		return nil, nil
@@ -114,7 +114,7 @@ func (s *ScopeService) allowedSites(ctx context.Context) ([]string, error) {
 
 // Groups iterates over GET /groups. A group names its site only, so under a pinned scope
 // the request is confined to the scope's sites and each group's site is checked.
-func (s *ScopeService) Groups(ctx context.Context, f GroupFilter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
+func (s *ManagementService) Groups(ctx context.Context, f GroupFilter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
 	c := s.client
 	return func(yield func([]json.RawMessage, error) bool) {
 		allowed, err := s.allowedSites(ctx)
@@ -143,7 +143,7 @@ func (s *ScopeService) Groups(ctx context.Context, f GroupFilter, opts ListOptio
 
 // Accounts iterates over GET /accounts. Under a pinned scope only its accounts (or the
 // accounts of its sites) are asked for and returned.
-func (s *ScopeService) Accounts(ctx context.Context, f AccountFilter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
+func (s *ManagementService) Accounts(ctx context.Context, f AccountFilter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
 	c := s.client
 	return func(yield func([]json.RawMessage, error) bool) {
 		var allowed []string
@@ -185,12 +185,12 @@ func (s *ScopeService) Accounts(ctx context.Context, f AccountFilter, opts ListO
 }
 
 // Activities iterates over GET /activities.
-func (s *ScopeService) Activities(ctx context.Context, f ActivityFilter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
+func (s *ManagementService) Activities(ctx context.Context, f ActivityFilter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
 	return s.client.scopedPages(ctx, "list activities", "/activities", "activities", f.Filter(), opts, false)
 }
 
 // ActivityTypes returns GET /activities/types: the console's activity types.
-func (s *ScopeService) ActivityTypes(ctx context.Context) ([]json.RawMessage, error) {
+func (s *ManagementService) ActivityTypes(ctx context.Context) ([]json.RawMessage, error) {
 	resp, err := s.client.call(ctx, &request{method: http.MethodGet, endpoint: "/activities/types", path: "activities/types"})
 	if err != nil {
 		return nil, fmt.Errorf("list activity types: %w", err)
@@ -202,9 +202,10 @@ func (s *ScopeService) ActivityTypes(ctx context.Context) ([]json.RawMessage, er
 	return items, nil
 }
 
-// narrowList confines *given to allowed: ids outside it are a *ScopeError under key, and an
-// empty list becomes allowed.
-func narrowList(given *[]string, allowed []string, key string, sc Scope) error {
+// narrowList confines *given (with more ids, if any) to allowed: ids outside it are a
+// *ScopeError under key, and an empty list becomes allowed.
+func narrowList(given *[]string, allowed []string, key string, sc Pin, more ...string) error {
+	*given = append(*given, more...)
 	if len(*given) == 0 {
 		*given = slices.Clone(allowed)
 		return nil
@@ -240,7 +241,7 @@ func (s *AgentsService) MoveToSite(ctx context.Context, f Filter, siteID string)
 	}
 	if s.client.scope.Pinned() {
 		found := false
-		for page, err := range s.client.Scope.Sites(ctx, SiteFilter{IDs: []string{siteID}}, ListOptions{Limit: 1}) {
+		for page, err := range s.client.Management.Sites(ctx, SiteFilter{IDs: []string{siteID}}, ListOptions{Limit: 1}) {
 			if err != nil {
 				return 0, fmt.Errorf("move agents to site: confirm the target site lies in the pinned scope: %w", err)
 			}
@@ -262,7 +263,7 @@ func (s *AgentsService) MoveToGroup(ctx context.Context, f Filter, groupID strin
 	}
 	if s.client.scope.Pinned() {
 		found := false
-		for page, err := range s.client.Scope.Groups(ctx, GroupFilter{IDs: []string{groupID}}, ListOptions{Limit: 1}) {
+		for page, err := range s.client.Management.Groups(ctx, GroupFilter{IDs: []string{groupID}}, ListOptions{Limit: 1}) {
 			if err != nil {
 				return 0, fmt.Errorf("move agents to group: confirm the group lies in the pinned scope: %w", err)
 			}

@@ -10,19 +10,19 @@ import (
 	"strings"
 )
 
-// Scope pins a client to sites and/or accounts: every agent, threat, activity, site and
+// Pin pins a client to sites and/or accounts: every agent, threat, activity, site and
 // group request the client sends is confined to them, and every object SentinelOne returns
-// is checked to lie inside them. A zero Scope pins nothing.
-type Scope struct {
+// is checked to lie inside them. A zero Pin pins nothing.
+type Pin struct {
 	SiteIDs    []string
 	AccountIDs []string
 }
 
 // Pinned reports whether s confines anything.
-func (s Scope) Pinned() bool { return len(s.SiteIDs)+len(s.AccountIDs) > 0 }
+func (s Pin) Pinned() bool { return len(s.SiteIDs)+len(s.AccountIDs) > 0 }
 
 // String describes s for messages.
-func (s Scope) String() string {
+func (s Pin) String() string {
 	var parts []string
 	if len(s.SiteIDs) > 0 {
 		parts = append(parts, "sites "+strings.Join(s.SiteIDs, ", "))
@@ -43,7 +43,7 @@ type ScopeError struct {
 	Key    string
 	IDs    []string // the ids outside the scope
 	Object string   // what was returned outside it, when Key is ""
-	Scope  Scope
+	Scope  Pin
 }
 
 func (e *ScopeError) Error() string {
@@ -52,6 +52,10 @@ func (e *ScopeError) Error() string {
 		return fmt.Sprintf("SentinelOne returned %s outside the pinned scope (%s); refusing to use it", e.Object, e.Scope)
 	case "ids":
 		return fmt.Sprintf("agent(s) %s not found inside the pinned scope (%s)", strings.Join(e.IDs, ", "), e.Scope)
+	case "tenant":
+		return fmt.Sprintf("a tenant-wide scope reaches outside the pinned scope (%s): name sites, accounts or groups inside it", e.Scope)
+	case "entryIds":
+		return fmt.Sprintf("entries %s not found inside the pinned scope (%s)", strings.Join(e.IDs, ", "), e.Scope)
 	case "threatIds":
 		return fmt.Sprintf("threat(s) %s not found inside the pinned scope (%s)", strings.Join(e.IDs, ", "), e.Scope)
 	}
@@ -60,14 +64,14 @@ func (e *ScopeError) Error() string {
 }
 
 // PinnedScope returns the client's pinned scope.
-func (c *Client) PinnedScope() Scope {
-	return Scope{SiteIDs: slices.Clone(c.scope.SiteIDs), AccountIDs: slices.Clone(c.scope.AccountIDs)}
+func (c *Client) PinnedScope() Pin {
+	return Pin{SiteIDs: slices.Clone(c.scope.SiteIDs), AccountIDs: slices.Clone(c.scope.AccountIDs)}
 }
 
 // narrow returns f confined to s: a site or account list f already has must lie inside s's
 // (else a *ScopeError naming the key), and one it lacks is set to s's. SentinelOne ANDs the
 // keys, so sites of another account select nothing when only accounts are pinned.
-func (s Scope) narrow(f Filter) (Filter, error) {
+func (s Pin) narrow(f Filter) (Filter, error) {
 	if !s.Pinned() {
 		return f, nil
 	}
@@ -116,7 +120,7 @@ func (c *Client) confine(ctx context.Context, f Filter) (Filter, error) {
 		return out, err
 	}
 	found := map[string]bool{}
-	for page, err := range c.Scope.Sites(ctx, SiteFilter{IDs: given}, ListOptions{}) {
+	for page, err := range c.Management.Sites(ctx, SiteFilter{IDs: given}, ListOptions{}) {
 		if err != nil {
 			return nil, fmt.Errorf("confirm the given sites belong to the pinned accounts: %w", err)
 		}
@@ -169,7 +173,7 @@ type scopeFields struct {
 // check refuses an object that names a site or account outside s, or that names neither
 // where s pins it (its place cannot be confirmed). siteIsID says the object is a site
 // itself, so its own id is its site.
-func (s Scope) check(what string, raw json.RawMessage, siteIsID bool) error {
+func (s Pin) check(what string, raw json.RawMessage, siteIsID bool) error {
 	if !s.Pinned() {
 		return nil
 	}

@@ -12,11 +12,11 @@ import (
 )
 
 func pinSites(ids ...string) func(*Config) {
-	return func(c *Config) { c.Scope.SiteIDs = ids }
+	return func(c *Config) { c.Pin.SiteIDs = ids }
 }
 
 func pinAccounts(ids ...string) func(*Config) {
-	return func(c *Config) { c.Scope.AccountIDs = ids }
+	return func(c *Config) { c.Pin.AccountIDs = ids }
 }
 
 // TestScopeNarrowsRequests: a pinned scope is added to every agent and threat request that
@@ -68,7 +68,7 @@ func TestScopeNarrowsRequests(t *testing.T) {
 	_, err = f.client.Threats.Count(ctx, ThreatFilter{SiteIDs: []string{"98"}}.Filter())
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, before, f.requests.Load(), "nothing is sent outside the scope")
-	assert.Equal(t, Scope{SiteIDs: []string{"10", "11"}}, f.client.PinnedScope())
+	assert.Equal(t, Pin{SiteIDs: []string{"10", "11"}}, f.client.PinnedScope())
 }
 
 func ptrTo[T any](v T) *T { return &v }
@@ -155,14 +155,14 @@ func TestRespondEndpoints(t *testing.T) {
 	assert.Equal(t, 1, n)
 	_, err = f.client.Agents.Action(ctx, ActionEnable, Filter{"ids": []string{"1"}}, map[string]any{"shouldReboot": true})
 	require.NoError(t, err)
-	sites, err := Collect(f.client.Scope.Sites(ctx, SiteFilter{AccountIDs: []string{"7"}}, ListOptions{}))
+	sites, err := Collect(f.client.Management.Sites(ctx, SiteFilter{AccountIDs: []string{"7"}}, ListOptions{}))
 	require.NoError(t, err)
 	assert.Len(t, sites, 2, "sites are data.sites")
-	acts, err := Collect(f.client.Scope.Activities(ctx, ActivityFilter{AgentIDs: []string{"1"}, ActivityTypes: []string{"61", "62"},
+	acts, err := Collect(f.client.Management.Activities(ctx, ActivityFilter{AgentIDs: []string{"1"}, ActivityTypes: []string{"61", "62"},
 		CreatedAtGTE: "2024-06-01T00:00:00.000000Z", SortBy: "createdAt", SortOrder: "asc"}, ListOptions{}))
 	require.NoError(t, err)
 	assert.Len(t, acts, 1)
-	types, err := f.client.Scope.ActivityTypes(ctx)
+	types, err := f.client.Management.ActivityTypes(ctx)
 	require.NoError(t, err)
 	assert.Len(t, types, 1)
 	_, err = f.client.Agents.MoveToGroup(ctx, Filter{"ids": []string{"1"}}, "")

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,16 +13,15 @@ import (
 )
 
 // ConfigStore is what the configuration API needs from a store of named configurations.
-// Bodies are FortiSOAR's create/update shape as read from the request; check is the extra
-// rule on validated values (nil: the store's own). ref is an id or a name, as execute takes
-// one. Errors carry connector kinds; a duplicate wraps connector.ErrConfigExists, a change
+// Changes arrive decoded from FortiSOAR's create/update shape (DecodeConfigInput); the store
+// validates their values by its own rules. ref is an id or a name, as execute takes one. Errors carry connector kinds; a duplicate wraps connector.ErrConfigExists, a change
 // that breaks the default rule connector.ErrConfigConflict and an unknown ref
 // connector.ErrNoConfig.
 type ConfigStore interface {
 	List(ctx context.Context) ([]*connector.Config, error)
 	Get(ctx context.Context, ref string) (*connector.Config, error)
-	Create(ctx context.Context, body map[string]json.RawMessage, check func(map[string]any) error) (*connector.ConfigChange, error)
-	Update(ctx context.Context, ref string, body map[string]json.RawMessage, check func(map[string]any) error) (*connector.ConfigChange, error)
+	Create(ctx context.Context, in *connector.ConfigInput) (*connector.ConfigChange, error)
+	Update(ctx context.Context, ref string, in *connector.ConfigInput) (*connector.ConfigChange, error)
 	Delete(ctx context.Context, ref string) (deleted, promoted *connector.Config, err error)
 }
 
@@ -31,15 +29,13 @@ type ConfigStore interface {
 type configAPI struct {
 	s     *Server
 	store ConfigStore
-	check func(map[string]any) error
 }
 
 // MountConfigAPI adds FortiSOAR's configuration API (create, list, get, update, delete) over
-// store, each route with and without its trailing slash. checkValues is applied to the
-// validated values of every create and update (the vendor's host rule). The connector given
-// to New should resolve configurations from the same store.
-func (s *Server) MountConfigAPI(store ConfigStore, checkValues func(map[string]any) error) {
-	a := &configAPI{s: s, store: store, check: checkValues}
+// store, each route with and without its trailing slash. The connector given to New should
+// resolve configurations from the same store.
+func (s *Server) MountConfigAPI(store ConfigStore) {
+	a := &configAPI{s: s, store: store}
 	g := s.echo.Group("/api/integration/configuration")
 	for _, p := range []string{"/", ""} {
 		g.POST(p, a.create)
@@ -122,7 +118,11 @@ func (a *configAPI) create(c echo.Context) error {
 		return err
 	}
 	before := a.snapshot(c.Request().Context())
-	ch, err := a.store.Create(c.Request().Context(), body, a.check)
+	in, err := DecodeConfigInput(a.s.conn.Manifest(), body)
+	if err != nil {
+		return err
+	}
+	ch, err := a.store.Create(c.Request().Context(), in)
 	if err != nil {
 		return storeError(err)
 	}
@@ -174,7 +174,11 @@ func (a *configAPI) update(c echo.Context) error {
 		return err
 	}
 	before := a.snapshot(c.Request().Context())
-	ch, err := a.store.Update(c.Request().Context(), c.Param("id"), body, a.check)
+	in, err := DecodeConfigInput(a.s.conn.Manifest(), body)
+	if err != nil {
+		return err
+	}
+	ch, err := a.store.Update(c.Request().Context(), c.Param("id"), in)
 	if err != nil {
 		return storeError(err)
 	}

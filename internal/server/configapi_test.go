@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,7 +25,6 @@ import (
 
 	root "github.com/fortisoar-connectors/sentinelone"
 	"github.com/fortisoar-connectors/sentinelone/connector"
-	"github.com/fortisoar-connectors/sentinelone/internal/app"
 	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
 	"github.com/fortisoar-connectors/sentinelone/internal/server"
 )
@@ -43,6 +43,23 @@ func portRule(values map[string]any) error {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 			return fmt.Errorf("host_name: port %q is not between 1 and 65535", port)
 		}
+	}
+	return credentialRule(values)
+}
+
+// credentialRule is the connector's rule on credentials: an API token, or a username and a
+// password (the vendor's own rule, which the server itself never states).
+func credentialRule(values map[string]any) error {
+	has := func(k string) bool { s, _ := values[k].(string); return strings.TrimSpace(s) != "" }
+	switch {
+	case has("api_token"):
+		return nil
+	case has("username") && !has("password"):
+		return errors.New("password: is required with username (or give api_token instead)")
+	case has("password") && !has("username"):
+		return errors.New("username: is required with password (or give api_token instead)")
+	case !has("username"):
+		return errors.New("api_token: is required unless username and password are given")
 	}
 	return nil
 }
@@ -79,14 +96,14 @@ func newConfigServer(t *testing.T) *configServer {
 			return map[string]any{"host": call.Config.Values["host_name"]}, nil
 		})))
 	}
-	cs.store, err = configstore.Open(cs.dir, m, bytes.Repeat([]byte{9}, configstore.KeySize))
+	cs.store, err = configstore.Open(cs.dir, m, bytes.Repeat([]byte{9}, configstore.KeySize), configstore.WithValuesCheck(portRule))
 	require.NoError(t, err)
 	conn, err := connector.New(m, reg, cs.store)
 	require.NoError(t, err)
 	core, logs := observer.New(zap.DebugLevel)
 	cs.logs = logs
 	srv := server.New(conn, server.Options{Logger: zap.New(core)})
-	srv.MountConfigAPI(cs.store, portRule)
+	srv.MountConfigAPI(cs.store)
 	ts := httptest.NewServer(srv.Handler())
 	cs.url = ts.URL
 	t.Cleanup(func() {
@@ -168,9 +185,7 @@ func TestConfigAPIRoundTrip(t *testing.T) {
 	assert.Equal(t, connector.Mask, created.Config["api_token"])
 	assert.Equal(t, "usea1.example.net", created.Config["host_name"])
 	assert.Equal(t, "2.1", created.Config["api_version"])
-	m, err := app.LoadManifest(nil)
-	require.NoError(t, err)
-	assert.Len(t, created.Operations, len(m.Operations))
+	assert.Len(t, created.Operations, len(cs.store.Manifest().Operations))
 	assert.True(t, created.Operations["mitigate_threats"])
 
 	for _, p := range []string{cfgPath + created.ID + "/", cfgPath + created.ID} {

@@ -23,7 +23,7 @@ func TestErrorTextsPointAtTheFix(t *testing.T) {
 		{"unknown operation", "get_agent", nil, http.StatusNotFound,
 			`connector sentinelone 1.1.0 has no operation "get_agent"; closest: get_agents, get_agent_count`},
 		{"unrelated operation", "xyzzy", nil, http.StatusNotFound,
-			`has no operation "xyzzy"; the operations are abort_agent_scan, agent_action,`},
+			`has no operation "xyzzy"; the operations are abort_agent_scan, `},
 		{"filter suffix", "get_agents", map[string]any{"computerName": "FIN"}, http.StatusBadRequest,
 			`computerName: unknown parameter (did you mean "computerName__like"?)`},
 		{"two filter suffixes", "get_agent_count", map[string]any{"totalMemoryGB": 8}, http.StatusBadRequest,

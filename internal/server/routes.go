@@ -153,56 +153,65 @@ func (s *Server) execute(c echo.Context) error {
 		return err
 	}
 	defer release() // streams are written below, so the slot covers them too
-	data, err := s.conn.Execute(c.Request().Context(), connector.ExecuteRequest{
+	w := newListWriter(c, b.Operation)
+	data, streamed, err := s.conn.ExecuteTo(c.Request().Context(), connector.ExecuteRequest{
 		Connector: b.Connector, Version: b.Version, Operation: b.Operation, Config: b.Config, Inline: b.Inline, Params: b.Params, Audit: b.Audit,
-	})
-	if err != nil {
+	}, w.item)
+	switch {
+	case err != nil && w.started:
+		// The envelope is already on its way: abort the connection, so the caller sees a
+		// broken answer and never mistakes a truncated list for success.
+		s.log(c).Error("list failed after the response started; aborting the connection",
+			zap.String("operation", b.Operation), zap.Int("items_written", w.n), zap.Error(err))
+		panic(http.ErrAbortHandler)
+	case err != nil:
 		return err
-	}
-	if st, ok := data.(*connector.ItemStream); ok {
-		return s.writeStream(c, b.Operation, st)
+	case streamed:
+		return w.finish()
 	}
 	return c.JSON(http.StatusOK, success{Data: data, Message: "", Operation: b.Operation, Status: "Success"})
 }
 
-// writeStream writes a success envelope whose data list is produced item by item. A failure
-// before the first item is an ordinary failure envelope; after it, the connection is aborted,
-// so the caller sees a broken response and never mistakes a truncated list for success.
-func (s *Server) writeStream(c echo.Context, op string, st *connector.ItemStream) error {
-	w := c.Response()
-	bw := bufio.NewWriterSize(w, 64<<10)
-	started, n := false, 0
-	begin := func() {
-		w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-		w.WriteHeader(http.StatusOK)
-		_, _ = bw.WriteString(`{"data":[`)
-		started = true
+// listWriter writes a success envelope whose data list is produced item by item: the head
+// goes out with the first item, so a failure before it is still an ordinary failure envelope.
+type listWriter struct {
+	c       echo.Context
+	op      string
+	bw      *bufio.Writer
+	started bool
+	n       int
+}
+
+func newListWriter(c echo.Context, op string) *listWriter { return &listWriter{c: c, op: op} }
+
+func (w *listWriter) begin() {
+	r := w.c.Response()
+	r.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	r.WriteHeader(http.StatusOK)
+	w.bw = bufio.NewWriterSize(r, 64<<10)
+	_, _ = w.bw.WriteString(`{"data":[`)
+	w.started = true
+}
+
+func (w *listWriter) item(item json.RawMessage) error {
+	if !w.started {
+		w.begin()
 	}
-	err := st.Each(c.Request().Context(), func(item json.RawMessage) error {
-		if !started {
-			begin()
-		}
-		if n > 0 {
-			_ = bw.WriteByte(',')
-		}
-		n++
-		_, err := bw.Write(item)
-		return err
-	})
-	if err != nil {
-		if !started {
-			return err
-		}
-		s.log(c).Error("list failed after the response started; aborting the connection",
-			zap.String("operation", op), zap.Int("items_written", n), zap.Error(err))
-		panic(http.ErrAbortHandler)
+	if w.n > 0 {
+		_ = w.bw.WriteByte(',')
 	}
-	if !started {
-		begin()
+	w.n++
+	_, err := w.bw.Write(item)
+	return err
+}
+
+func (w *listWriter) finish() error {
+	if !w.started {
+		w.begin()
 	}
-	tail, _ := json.Marshal(op)
-	_, _ = bw.WriteString(`],"message":"","operation":` + string(tail) + `,"status":"Success"}` + "\n")
-	return bw.Flush()
+	tail, _ := json.Marshal(w.op)
+	_, _ = w.bw.WriteString(`],"message":"","operation":` + string(tail) + `,"status":"Success"}` + "\n")
+	return w.bw.Flush()
 }
 
 // checkConnector answers 404 unless name and version are this server's connector.

@@ -360,10 +360,10 @@ func TestConfigurationChangeTakesEffect(t *testing.T) {
 	update(map[string]any{"password": "not-the-password"})
 	h := checkHealth()
 	assert.Equal(t, "Disconnected", h.Status)
-	assert.Contains(t, h.Message, "credentials rejected")
+	assert.Contains(t, h.Message, "was refused")
 	status, msg := count()
 	assert.Equal(t, http.StatusBadRequest, status)
-	assert.Contains(t, msg, "credentials rejected")
+	assert.Contains(t, msg, "was refused")
 
 	update(map[string]any{"password": s1sim.AdminPassword})
 	status, msg = count()

@@ -152,11 +152,44 @@ class OperationsTest(unittest.TestCase):
             ("get_accounts", {}, lambda d: self.assertEqual(2, len(d))),
             ("get_activities", {"agent_id": a[4]}, lambda d: self.assertEqual({a[4]}, {x["agentId"] for x in d})),
             ("get_activity_types", {}, lambda d: self.assertTrue(d)),
+            ("add_note_to_a_threat", {"threat_id": t[3], "text": "checked from FortiSOAR"},
+             lambda d: self.assertEqual(1, d["affected"])),
+            ("get_threat_notes", {"threat_id": t[3]},
+             lambda d: self.assertEqual("checked from FortiSOAR", d["notes"][-1]["text"])),
+            ("get_threat_timeline", {"threat_id": t[3], "limit": 5}, lambda d: self.assertGreaterEqual(d["count"], 2)),
+            ("create_blacklist_item", {"hash": sha1, "os_type": "windows", "scope": "Tenant"},
+             lambda d: self.assertEqual(1, d["count"])),
+            ("create_blacklist_item", {"hash": sha1, "os_type": "windows", "scope": "Tenant"},
+             lambda d: self.assertTrue(d["already_present"])),
+            ("get_blacklist", {"hash": sha1}, lambda d: self.assertEqual(1, d["count"])),
+            ("delete_blacklist_item", {"hash": sha1, "scope": "Tenant"}, lambda d: self.assertEqual(1, d["affected"])),
+            ("create_exclusion", {"type": "Path", "value": "/opt/tools", "os_type": "linux", "scope": "Tenant"},
+             lambda d: self.assertEqual(1, d["count"])),
+            ("get_exclusions", {"type": "Path"}, lambda d: self.assertEqual(1, d["count"])),
+            ("delete_exclusion", {"type": "Path", "value": "/opt/tools", "scope": "Tenant"},
+             lambda d: self.assertEqual(1, d["affected"])),
+        ]
+        # Endpoints that exist only in API 2.1: on 2.0 the call fails clearly, before SentinelOne.
+        only21 = [
+            ("update_analyst_verdict", {"threat_id": t[4], "verdict": "true_positive"},
+             lambda d: self.assertEqual(1, d["affected"])),
+            ("change_incident_status", {"threat_id": t[4], "status": "in_progress", "verdict": "suspicious"},
+             lambda d: self.assertEqual(1, d["affected"])),
+            ("get_hash_verdict", {"hash": sha1}, lambda d: self.assertIn(d["verdict"], ("malicious", "non-malicious"))),
         ]
         seen = {"get_agents", "get_agent_count", "list_all_threats", "get_threat_details", "get_sites", "get_groups"}
         for operation, params, check in ops:
             with self.subTest(version=version, operation=operation):
                 check(self.run_op(conn, config, operation, params))
+                seen.add(operation)
+        for operation, params, check in only21:
+            with self.subTest(version=version, operation=operation):
+                if version == "2.1":
+                    check(self.run_op(conn, config, operation, params))
+                else:
+                    with server_env(), self.assertRaises(engine.ConnectorError) as ctx:
+                        conn._handle_operation({"config": config, "operation": operation, "params": params})
+                    self.assertIn(operation + " needs SentinelOne API 2.1", str(ctx.exception))
                 seen.add(operation)
         with open(os.path.join(STACK.dir, "bundle", "sentinelone", "info.json")) as f:
             names = {op["operation"] for op in json.load(f)["operations"]}
@@ -205,7 +238,8 @@ class ErrorsTest(unittest.TestCase):
         config = Config.password_v20()
         config["password"] = "not-the-password-31"
         msg = self.fail_op(config, "get_agent_count", {})
-        self.assertEqual(1, msg.count("credentials rejected"), msg)
+        self.assertEqual(1, msg.count("was refused"), msg)
+        self.assertEqual(1, msg.count("check the Username and Password"), msg)
         self.assertNotIn("ERROR ::", msg)
         self.assertNotIn("not-the-password-31", msg)
 
