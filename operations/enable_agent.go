@@ -8,16 +8,10 @@ import (
 // EnableAgent enables the selected agents again, optionally rebooting their machines.
 const EnableAgent = "enable_agent"
 
-// DisableAgent disables the selected agents, optionally rebooting their machines.
-const DisableAgent = "disable_agent"
-
 // rebootData is the data of enable-agent and disable-agent: shouldReboot, from reboot.
 func rebootData(p connector.Args) map[string]any {
 	return map[string]any{"shouldReboot": p.Bool("reboot")}
 }
 
 var enableAgentSpec = spec{name: EnableAgent, run: agentFilterAction(sentinelone.ActionEnable, "enable", rebootData),
-	destructive: true, narrowing: agentFilterNarrowing}
-
-var disableAgentSpec = spec{name: DisableAgent, run: agentFilterAction(sentinelone.ActionDisable, "disable", rebootData),
 	destructive: true, narrowing: agentFilterNarrowing}

@@ -12,9 +12,6 @@ import (
 // GetActivities lists the console's activity log, oldest first, auto-paged.
 const GetActivities = "get_activities"
 
-// GetActivityTypes lists the console's activity types.
-const GetActivityTypes = "get_activity_types"
-
 // activityTime reads an ISO-8601 time param as SentinelOne's UTC form.
 func activityTime(p connector.Args, name string) (string, error) {
 	s := strings.TrimSpace(p.String(name))
@@ -48,11 +45,4 @@ func getActivities(_ context.Context, call *connector.Call, client *sentinelone.
 	return streamPages(func(ctx context.Context) iterPages { return client.Management.Activities(ctx, f, listLimit(p)) }), nil
 }
 
-func getActivityTypes(ctx context.Context, _ *connector.Call, client *sentinelone.Client) (any, error) {
-	return client.Management.ActivityTypes(ctx)
-}
-
-var (
-	getActivitiesSpec    = spec{name: GetActivities, run: getActivities}
-	getActivityTypesSpec = spec{name: GetActivityTypes, run: getActivityTypes}
-)
+var getActivitiesSpec = spec{name: GetActivities, run: getActivities}

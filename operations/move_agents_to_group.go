@@ -12,9 +12,6 @@ import (
 // MoveAgentsToGroup moves the selected agents to a group.
 const MoveAgentsToGroup = "move_agents_to_group"
 
-// MoveAgentsToSite moves the selected agents to a site (its default group).
-const MoveAgentsToSite = "move_agents_to_site"
-
 // moveNarrowing are the params that narrow a move's selection.
 var moveNarrowing = []string{"ids", "endpoints", "groupIds", "siteIds", "accountIds"}
 
@@ -65,11 +62,4 @@ var moveAgentsToGroupSpec = spec{name: MoveAgentsToGroup, destructive: true, nar
 		return c.Management.Groups(ctx, sentinelone.GroupFilter{IDs: []string{to}}, sentinelone.ListOptions{Limit: 1})
 	}, func(ctx context.Context, c *sentinelone.Client, f sentinelone.Filter, to string) (int, error) {
 		return c.Agents.MoveToGroup(ctx, f, to)
-	})}
-
-var moveAgentsToSiteSpec = spec{name: MoveAgentsToSite, destructive: true, narrowing: moveNarrowing,
-	run: moveAction("site_id", "move to site", func(ctx context.Context, c *sentinelone.Client, to string) iterPages {
-		return c.Management.Sites(ctx, sentinelone.SiteFilter{IDs: []string{to}}, sentinelone.ListOptions{Limit: 1})
-	}, func(ctx context.Context, c *sentinelone.Client, f sentinelone.Filter, to string) (int, error) {
-		return c.Agents.MoveToSite(ctx, f, to)
 	})}

@@ -11,12 +11,6 @@ import (
 // GetSites lists the console's sites (within the configuration's scope).
 const GetSites = "get_sites"
 
-// GetGroups lists the console's groups (within the configuration's scope).
-const GetGroups = "get_groups"
-
-// GetAccounts lists the console's accounts (within the configuration's scope).
-const GetAccounts = "get_accounts"
-
 // listLimit reads the optional limit param of a list operation.
 func listLimit(p connector.Args) sentinelone.ListOptions {
 	n, _ := p.Int("limit")
@@ -36,20 +30,4 @@ func getSites(_ context.Context, call *connector.Call, client *sentinelone.Clien
 	return streamPages(func(ctx context.Context) iterPages { return client.Management.Sites(ctx, f, listLimit(p)) }), nil
 }
 
-func getGroups(_ context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	p := call.Args()
-	f := sentinelone.GroupFilter{IDs: idList(p, "groupIds"), SiteIDs: idList(p, "siteIds"), AccountIDs: idList(p, "accountIds")}
-	return streamPages(func(ctx context.Context) iterPages { return client.Management.Groups(ctx, f, listLimit(p)) }), nil
-}
-
-func getAccounts(_ context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	p := call.Args()
-	f := sentinelone.AccountFilter{IDs: idList(p, "accountIds")}
-	return streamPages(func(ctx context.Context) iterPages { return client.Management.Accounts(ctx, f, listLimit(p)) }), nil
-}
-
-var (
-	getSitesSpec    = spec{name: GetSites, run: getSites}
-	getGroupsSpec   = spec{name: GetGroups, run: getGroups}
-	getAccountsSpec = spec{name: GetAccounts, run: getAccounts}
-)
+var getSitesSpec = spec{name: GetSites, run: getSites}
