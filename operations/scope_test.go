@@ -180,6 +180,28 @@ func TestPinnedScope(t *testing.T) {
 				var res resolvedAction
 				h.ok("agent_action", map[string]any{"action": "Isolate Agent Network", "endpoints": target.UUID}, &res)
 				assert.Equal(t, []string{target.ID}, res.IDs)
+				// Every read works on what lies inside.
+				inAgent := in[0]
+				for _, c := range []struct {
+					op     string
+					params map[string]any
+				}{
+					{"get_agent_passphrase", map[string]any{"agent_id": inAgent.ID}},
+					{"get_application_installed_on_agent", map[string]any{"agent_id": inAgent.ID}},
+					{"get_agent_details", map[string]any{"endpoint": inAgent.UUID}},
+					{"get_agent_count", map[string]any{"siteIds": inAgent.SiteID}},
+					{"get_threat_details", map[string]any{"threat_id": inThreat.ID}},
+					{"list_all_threats", map[string]any{"agent_id": inThreat.AgentID}},
+					{"get_activities", map[string]any{"siteIds": inAgent.SiteID}},
+					{"get_sites", map[string]any{}}, {"get_groups", map[string]any{}}, {"get_accounts", map[string]any{}},
+					{"get_blacklist", map[string]any{}}, {"get_exclusions", map[string]any{}},
+				} {
+					h.ok(c.op, c.params, nil)
+				}
+				if m.version == "2.1" {
+					h.ok("get_threat_notes", map[string]any{"threat_id": inThreat.ID}, nil)
+					h.ok("get_threat_timeline", map[string]any{"threat_id": inThreat.ID}, nil)
+				}
 				var entry map[string]any
 				h.ok("create_blacklist_item", map[string]any{"hash": inThreat.SHA1, "os_type": "windows", "scope": "Site", "scope_ids": inSite}, &entry)
 				_, msg := h.fail("create_blacklist_item", map[string]any{"hash": inThreat.SHA1, "os_type": "windows", "scope": "Tenant"})

@@ -40,7 +40,32 @@ func (s *AgentsService) Pages(ctx context.Context, f Filter, opts ListOptions) i
 
 // PassphrasePages iterates over GET /agents/passphrases page by page.
 func (s *AgentsService) PassphrasePages(ctx context.Context, f Filter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
-	return s.client.scopedPages(ctx, "list passphrases", "/agents/passphrases", "agents/passphrases", f, opts, false)
+	// Passphrase items name no site or account: under a pinned scope their agents are
+	// confirmed inside it instead.
+	return func(yield func([]json.RawMessage, error) bool) {
+		const what = "list passphrases"
+		sf, err := s.client.confine(ctx, f)
+		for page, err := range s.client.checkedPages(ctx, what, "/agents/passphrases", "agents/passphrases", "", sf, err, opts,
+			func(json.RawMessage) error { return nil }) {
+			if err == nil && s.client.scope.Pinned() {
+				ids := make([]string, 0, len(page))
+				for _, raw := range page {
+					id, ierr := itemID(raw)
+					if ierr != nil {
+						err = fmt.Errorf("%s: %w", what, ierr)
+						break
+					}
+					ids = append(ids, id)
+				}
+				if err == nil {
+					err = s.inScope(ctx, what, ids)
+				}
+			}
+			if !yield(page, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 // Count returns the number of agents matching f (GET /agents/count).
