@@ -204,6 +204,9 @@ func TestPinnedScope(t *testing.T) {
 				}
 				var entry map[string]any
 				h.ok("create_blacklist_item", map[string]any{"hash": inThreat.SHA1, "os_type": "windows", "scope": "Site", "scope_ids": inSite}, &entry)
+				h.ok("get_blacklist", map[string]any{"hash": inThreat.SHA1}, nil)
+				h.ok("delete_blacklist_item", map[string]any{"hash": inThreat.SHA1, "scope": "Site", "scope_ids": inSite}, nil)
+				h.ok("mitigate_threats", map[string]any{"action": "Kill", "threat_id": inThreat.ID}, nil)
 				_, msg := h.fail("create_blacklist_item", map[string]any{"hash": inThreat.SHA1, "os_type": "windows", "scope": "Tenant"})
 				assert.Contains(t, msg, "scope: a tenant-wide scope reaches outside the pinned scope")
 				_, msg = h.fail("get_agents", map[string]any{"siteIds": outSite})

@@ -204,14 +204,20 @@ func (s *ListService) pinnedEntries(ctx context.Context, what string, ids []stri
 	if !s.client.scope.Pinned() {
 		return nil
 	}
+	levels, err := s.client.pinLevels(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	found := map[string]bool{}
-	for page, err := range s.Pages(ctx, ListFilter{IDs: ids}, ListOptions{}) {
-		if err != nil {
-			return fmt.Errorf("%s: confirm the entries lie in the pinned scope: %w", what, err)
-		}
-		for _, raw := range page {
-			if id, err := itemID(raw); err == nil {
-				found[id] = true
+	for _, level := range levels {
+		for page, err := range s.Pages(ctx, ListFilter{IDs: ids, Scope: level}, ListOptions{}) {
+			if err != nil {
+				return fmt.Errorf("%s: confirm the entries lie in the pinned scope: %w", what, err)
+			}
+			for _, raw := range page {
+				if id, err := itemID(raw); err == nil {
+					found[id] = true
+				}
 			}
 		}
 	}

@@ -56,3 +56,34 @@ func (c *Client) confineEntries(ctx context.Context, sc Scope, read bool) (Scope
 	}
 	return sc, nil
 }
+
+// pinLevels are the entry scopes inside the pin, one per level an entry can be made at: the
+// pinned accounts, the sites the pin allows, and their groups.
+func (c *Client) pinLevels(ctx context.Context) ([]Scope, error) {
+	var out []Scope
+	if len(c.scope.AccountIDs) > 0 {
+		out = append(out, Scope{AccountIDs: slices.Clone(c.scope.AccountIDs)})
+	}
+	sites, err := c.Management.allowedSites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(sites) > 0 {
+		out = append(out, Scope{SiteIDs: sites})
+	}
+	var groups []string
+	for page, err := range c.Management.Groups(ctx, GroupFilter{}, ListOptions{}) {
+		if err != nil {
+			return nil, fmt.Errorf("read the groups of the pinned scope: %w", err)
+		}
+		for _, raw := range page {
+			if id, err := itemID(raw); err == nil {
+				groups = append(groups, id)
+			}
+		}
+	}
+	if len(groups) > 0 {
+		out = append(out, Scope{GroupIDs: groups})
+	}
+	return out, nil
+}
