@@ -33,11 +33,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintln(w)
 	}
 	if len(r.Throughput) > 0 {
-		fmt.Fprintln(w, "b) throughput of get_agent_count executes")
-		fmt.Fprintln(tw, "concurrency\trequests\treq/s\tp50 ms\tp99 ms\t503s\terrors\t")
-		for _, t := range r.Throughput {
-			fmt.Fprintf(tw, "%d\t%d\t%.0f\t%.3f\t%.3f\t%d\t%d\t\n", t.Concurrency, t.Requests, t.PerSecond,
+		fmt.Fprintln(w, "b) throughput of get_agent_count executes, and of GET /agents/count direct at the same level")
+		fmt.Fprintln(tw, "concurrency\trequests\treq/s\tp50 ms\tp99 ms\t503s\terrors\tdirect req/s\tdirect p50 ms\tdirect p99 ms\tratio\t")
+		for i, t := range r.Throughput {
+			fmt.Fprintf(tw, "%d\t%d\t%.0f\t%.3f\t%.3f\t%d\t%d\t", t.Concurrency, t.Requests, t.PerSecond,
 				ms(t.Latency.P50), ms(t.Latency.P99), t.Rejected, t.Errors)
+			if i < len(r.DirectThroughput) {
+				d := r.DirectThroughput[i]
+				fmt.Fprintf(tw, "%.0f\t%.3f\t%.3f\t%.2fx\t\n", d.PerSecond, ms(d.Latency.P50), ms(d.Latency.P99), t.PerSecond/d.PerSecond)
+			} else {
+				fmt.Fprint(tw, "-\t-\t-\t-\t\n")
+			}
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -62,6 +68,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "connector peak RSS (VmHWM): %.1f MiB, %s the %.0f MiB goal\n", mib(l.PeakRSS), verdict, mib(l.RSSGoal))
 		fmt.Fprintf(w, "connector peak Go heap: in use %.1f MiB, from the OS %.1f MiB (%d /metrics samples)\n",
 			mib(l.PeakHeapInuse), mib(l.PeakHeapSys), l.HeapSamples)
+		fmt.Fprintln(w)
 	}
+	r.writePacing(w)
+	r.writeGoals(w)
 	return nil
 }
