@@ -121,4 +121,3 @@ func (r *Report) writePacing(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 }
-

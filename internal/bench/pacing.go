@@ -46,8 +46,8 @@ type Pacing struct {
 	PerSecond float64 `json:"requests_per_second"`
 	// Status429 counts the 429 answers the connector got from the simulator (its
 	// sentinelone_requests_total), Errors the executes that failed.
-	Status429 int `json:"status_429"`
-	Errors    int `json:"errors"`
+	Status429 int    `json:"status_429"`
+	Errors    int    `json:"errors"`
 	FirstErr  string `json:"first_error,omitempty"`
 }
 
