@@ -148,3 +148,14 @@ func (c *Connector) CPUProfile(ctx context.Context, d time.Duration, path string
 	}
 	return f.Close()
 }
+
+// Healthz sends GET /healthz to the connector and reads the answer.
+func (c *Connector) Healthz(ctx context.Context) error {
+	resp, err := c.get(ctx, "/healthz")
+	if err != nil {
+		return fmt.Errorf("healthz: %w", err)
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}

@@ -21,7 +21,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		for _, row := range []struct {
 			name string
 			s    Summary
-		}{{"connector", o.Connector}, {"direct", o.Direct}} {
+		}{{"connector", o.Connector}, {"direct", o.Direct}, {"hop (GET /healthz)", o.Hop}} {
 			fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", row.name,
 				ms(row.s.Min), ms(row.s.Mean), ms(row.s.P50), ms(row.s.P90), ms(row.s.P99), ms(row.s.Max))
 		}
@@ -30,6 +30,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+		fmt.Fprintf(w, "floor: direct + hop = %.2fx direct at p50; the connector's own work: %+.3f ms at p50\n",
+			o.FloorP50, ms(o.Connector.P50-o.Direct.P50-o.Hop.P50))
 		fmt.Fprintln(w)
 	}
 	if len(r.Throughput) > 0 {

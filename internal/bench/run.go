@@ -85,6 +85,11 @@ type Overhead struct {
 	DiffP99  float64 `json:"diff_p99_ms"`
 	RatioP50 float64 `json:"ratio_p50"`
 	RatioP99 float64 `json:"ratio_p99"`
+	// Hop is GET /healthz on the connector, timed in the same rounds: the loopback HTTP
+	// exchange every execute adds. FloorP50 is (direct + hop) / direct at p50, the ratio of a
+	// connector that did no work of its own.
+	Hop      Summary `json:"hop"`
+	FloorP50 float64 `json:"floor_ratio_p50"`
 }
 
 // Throughput is one concurrency level of part b.
@@ -328,7 +333,17 @@ func measureOverhead(ctx context.Context, s *stack, warm, n int) (*Overhead, err
 	}
 	conn := make([]time.Duration, 0, n)
 	dir := make([]time.Duration, 0, n)
+	hop := make([]time.Duration, 0, n)
 	for i := range warm + n {
+		// The floor: one round trip to the connector's /healthz, the HTTP hop an execute adds
+		// before any of its own work.
+		start := time.Now()
+		if err := s.connector.Healthz(ctx); err != nil {
+			return nil, err
+		}
+		if h := time.Since(start); i >= warm {
+			hop = append(hop, h)
+		}
 		first, second := viaConn, direct
 		if i%2 == 1 {
 			first, second = direct, viaConn
@@ -352,7 +367,8 @@ func measureOverhead(ctx context.Context, s *stack, warm, n int) (*Overhead, err
 		}
 		conn, dir = append(conn, d1), append(dir, d2)
 	}
-	o := &Overhead{Connector: Summarize(conn), Direct: Summarize(dir)}
+	o := &Overhead{Connector: Summarize(conn), Direct: Summarize(dir), Hop: Summarize(hop)}
+	o.FloorP50 = float64(o.Direct.P50+o.Hop.P50) / float64(o.Direct.P50)
 	o.DiffP50 = ms(o.Connector.P50 - o.Direct.P50)
 	o.DiffP99 = ms(o.Connector.P99 - o.Direct.P99)
 	o.RatioP50 = float64(o.Connector.P50) / float64(o.Direct.P50)
