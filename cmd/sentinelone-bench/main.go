@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.MaxExecutes, "max-executes", 64, "the connector's execute cap (serve --max-executes)")
 	fs.IntVar(&cfg.ListAgents, "agents", 100000, "c: agents in the simulator's fleet")
 	fs.IntVar(&cfg.ListLimit, "limit", 100000, "c: get_agents limit")
-	fs.IntVar(&cfg.ListRuns, "runs", 2, "c: runs of each walk; the best counts")
+	fs.IntVar(&cfg.ListRuns, "runs", 3, "c: runs of each walk; the best counts")
 	fs.DurationVar(&cfg.HeapEvery, "heap-every", 100*time.Millisecond, "c: /metrics scrape interval")
 	fs.IntVar(&cfg.PacedCalls, "paced-calls", 500, "d: executes sent at once")
 	fs.Float64Var(&cfg.PacedLimit, "paced-limit", 20, "d: /agents requests/s per token, in the simulator and the connector")
