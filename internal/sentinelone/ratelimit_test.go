@@ -85,7 +85,7 @@ func TestPacedCallsMeetTheConsoleLimit(t *testing.T) {
 // not a lenient simulator.
 func TestUnpacedCallsTripTheConsoleLimit(t *testing.T) {
 	obs := &statusCounter{}
-	srv, c := startSim(t, s1sim.Options{RateLimits: map[string]float64{s1sim.ClassAgents: 10}}, withToken,
+	srv, c := startSim(t, s1sim.Options{RateLimits: map[string]float64{s1sim.ClassAgents: 2}}, withToken,
 		func(cfg *sentinelone.Config) { cfg.Observer = obs; cfg.Retry.MaxAttempts = 1 })
 	_, errs := countAtOnce(t, c, 40)
 	failed := 0
