@@ -227,7 +227,7 @@ func TestMeasureOverheadAndThroughput(t *testing.T) {
 	assert.Equal(t, 20, o.Direct.N)
 	assert.Positive(t, o.RatioP50)
 
-	tp, err := measureThroughput(ctx, s.connector, 3, 100*time.Millisecond)
+	tp, err := measureThroughput(ctx, s.connector.AgentCount, 3, 100*time.Millisecond)
 	require.NoError(t, err)
 	assert.Equal(t, 3, tp.Concurrency)
 	assert.Equal(t, tp.Requests, tp.Latency.N)

@@ -53,6 +53,13 @@ type Config struct {
 	// HeapEvery is the /metrics scrape interval during part c.
 	HeapEvery time.Duration
 
+	// PacedCalls executes are sent at once in part d against PacedLimit requests/s.
+	PacedCalls int
+	PacedLimit float64
+	// CPUProfile, when set, receives a CPU profile of the connector taken during part b's
+	// highest concurrency level.
+	CPUProfile string
+
 	// Progress receives one line per step; may be nil.
 	Progress io.Writer
 }
@@ -78,6 +85,11 @@ type Overhead struct {
 	DiffP99  float64 `json:"diff_p99_ms"`
 	RatioP50 float64 `json:"ratio_p50"`
 	RatioP99 float64 `json:"ratio_p99"`
+	// Hop is GET /healthz on the connector, timed in the same rounds: the loopback HTTP
+	// exchange every execute adds. FloorP50 is (direct + hop) / direct at p50, the ratio of a
+	// connector that did no work of its own.
+	Hop      Summary `json:"hop"`
+	FloorP50 float64 `json:"floor_ratio_p50"`
 }
 
 // Throughput is one concurrency level of part b.
@@ -122,7 +134,11 @@ type Report struct {
 	Machine    Machine      `json:"machine"`
 	Overhead   *Overhead    `json:"overhead,omitempty"`
 	Throughput []Throughput `json:"throughput,omitempty"`
-	List       *List        `json:"list,omitempty"`
+	// DirectThroughput is part b's direct GET /agents/count at the same levels.
+	DirectThroughput []Throughput `json:"direct_throughput,omitempty"`
+	List             *List        `json:"list,omitempty"`
+	Pacing           *Pacing      `json:"pacing,omitempty"`
+	Goals            []Goal       `json:"goals,omitempty"`
 }
 
 var (
@@ -164,7 +180,7 @@ func childEnv(extra ...string) []string {
 
 // startStack starts the simulator with agents agents and a connector configured through
 // the environment to use it, each in its own subdirectory of cfg.WorkDir named after tag.
-func startStack(ctx context.Context, cfg Config, tag string, agents, conns int) (s *stack, err error) {
+func startStack(ctx context.Context, cfg Config, tag string, agents, conns int, extra stackArgs) (s *stack, err error) {
 	dir := filepath.Join(cfg.WorkDir, tag)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -177,7 +193,7 @@ func startStack(ctx context.Context, cfg Config, tag string, agents, conns int) 
 	}()
 	cert := filepath.Join(dir, "sim.pem")
 	s.sim, err = StartProcess(ctx, "simulator", cfg.Binary,
-		[]string{"simulate", "--listen", "127.0.0.1:0", "--agents", strconv.Itoa(agents), "--cert-out", cert},
+		append([]string{"simulate", "--listen", "127.0.0.1:0", "--agents", strconv.Itoa(agents), "--cert-out", cert}, extra.sim...),
 		childEnv(), filepath.Join(dir, "simulate.log"), simAnnounce)
 	if err != nil {
 		return s, err
@@ -196,8 +212,8 @@ func startStack(ctx context.Context, cfg Config, tag string, agents, conns int) 
 	}
 	apiToken := hex.EncodeToString(token)
 	s.conn, err = StartProcess(ctx, "connector", cfg.Binary,
-		[]string{"serve", "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0",
-			"--ca-bundle", cert, "--max-executes", strconv.Itoa(cfg.MaxExecutes)},
+		append([]string{"serve", "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0",
+			"--ca-bundle", cert, "--max-executes", strconv.Itoa(cfg.MaxExecutes), "--pprof"}, extra.serve(cfg)...),
 		childEnv("CONNECTOR_API_TOKEN="+apiToken,
 			"SENTINELONE_CONFIG_NAME="+ConfigName, "SENTINELONE_HOST="+s.sim.URL,
 			"SENTINELONE_USERNAME="+s1sim.AdminUser, "SENTINELONE_PASSWORD="+s1sim.AdminPassword,
@@ -235,7 +251,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			conns = max(conns, c+4)
 		}
 		progress("starting the simulator (%d agents) and the connector", s1sim.DefaultAgents)
-		s, err := startStack(ctx, cfg, "small", s1sim.DefaultAgents, conns)
+		s, err := startStack(ctx, cfg, "small", s1sim.DefaultAgents, conns, stackArgs{})
 		if err != nil {
 			return rep, err
 		}
@@ -247,22 +263,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 		}
 		if strings.Contains(cfg.Parts, "b") {
-			for _, c := range cfg.Concurrency {
-				progress("b: get_agent_count at concurrency %d for %s", c, cfg.Duration)
-				t, err := measureThroughput(ctx, s.connector, c, cfg.Duration)
-				if err != nil {
-					return rep, err
-				}
-				rep.Throughput = append(rep.Throughput, t)
+			if err := measureThroughputs(ctx, s, cfg, rep, progress); err != nil {
+				return rep, err
 			}
 		}
 		if err := s.Close(); err != nil {
 			return rep, err
 		}
 	}
+	if strings.Contains(cfg.Parts, "d") {
+		progress("d: %d get_agent_count executes at once against a simulator limiting /agents to %g requests/s per token", cfg.PacedCalls, cfg.PacedLimit)
+		var err error
+		if rep.Pacing, err = measurePacing(ctx, cfg, cfg.PacedCalls, cfg.PacedLimit); err != nil {
+			return rep, err
+		}
+	}
 	if strings.Contains(cfg.Parts, "c") {
 		progress("c: starting the simulator (%d agents) and the connector", cfg.ListAgents)
-		s, err := startStack(ctx, cfg, "large", cfg.ListAgents, 4)
+		s, err := startStack(ctx, cfg, "large", cfg.ListAgents, 4, stackArgs{})
 		if err != nil {
 			return rep, err
 		}
@@ -274,6 +292,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return rep, err
 		}
 	}
+	rep.Goals = goals(rep)
 	return rep, nil
 }
 
@@ -314,7 +333,17 @@ func measureOverhead(ctx context.Context, s *stack, warm, n int) (*Overhead, err
 	}
 	conn := make([]time.Duration, 0, n)
 	dir := make([]time.Duration, 0, n)
+	hop := make([]time.Duration, 0, n)
 	for i := range warm + n {
+		// The floor: one round trip to the connector's /healthz, the HTTP hop an execute adds
+		// before any of its own work.
+		start := time.Now()
+		if err := s.connector.Healthz(ctx); err != nil {
+			return nil, err
+		}
+		if h := time.Since(start); i >= warm {
+			hop = append(hop, h)
+		}
 		first, second := viaConn, direct
 		if i%2 == 1 {
 			first, second = direct, viaConn
@@ -338,7 +367,8 @@ func measureOverhead(ctx context.Context, s *stack, warm, n int) (*Overhead, err
 		}
 		conn, dir = append(conn, d1), append(dir, d2)
 	}
-	o := &Overhead{Connector: Summarize(conn), Direct: Summarize(dir)}
+	o := &Overhead{Connector: Summarize(conn), Direct: Summarize(dir), Hop: Summarize(hop)}
+	o.FloorP50 = float64(o.Direct.P50+o.Hop.P50) / float64(o.Direct.P50)
 	o.DiffP50 = ms(o.Connector.P50 - o.Direct.P50)
 	o.DiffP99 = ms(o.Connector.P99 - o.Direct.P99)
 	o.RatioP50 = float64(o.Connector.P50) / float64(o.Direct.P50)
@@ -349,7 +379,7 @@ func measureOverhead(ctx context.Context, s *stack, warm, n int) (*Overhead, err
 // measureThroughput runs c workers that execute get_agent_count back to back for d (after a
 // warm-up of d/10, at most 1s) and counts what completed. Requests refused with 503 by the
 // execute cap are counted apart and not timed.
-func measureThroughput(ctx context.Context, conn *Connector, c int, d time.Duration) (Throughput, error) {
+func measureThroughput(ctx context.Context, call func(context.Context) (int, error), c int, d time.Duration) (Throughput, error) {
 	type result struct {
 		lat             []time.Duration
 		rejected, other int
@@ -365,7 +395,7 @@ func measureThroughput(ctx context.Context, conn *Connector, c int, d time.Durat
 				r := &results[w]
 				for time.Now().Before(end) && ctx.Err() == nil {
 					t := time.Now()
-					_, err := conn.AgentCount(ctx)
+					_, err := call(ctx)
 					lat := time.Since(t)
 					var he *HTTPError
 					switch {

@@ -66,6 +66,9 @@ type Config struct {
 	Logger *zap.Logger
 	// Observer receives request metrics; may be nil.
 	Observer Observer
+	// Limiter paces every request (see ratelimit.go); nil sends at once. Clients of one
+	// configuration share one, so its budget outlives a client rebuilt after a change.
+	Limiter *Limiter
 }
 
 // Observer receives metrics about the client's traffic. Implementations must
@@ -95,6 +98,7 @@ type Client struct {
 	obs        Observer
 	auth       auth
 	redactor   *strings.Replacer
+	limiter    *Limiter
 
 	// Agents calls the /agents endpoints.
 	Agents *AgentsService
@@ -146,6 +150,7 @@ func New(cfg Config) (*Client, error) {
 		retry:     retry,
 		log:       cfg.Logger,
 		obs:       cfg.Observer,
+		limiter:   cfg.Limiter,
 	}
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
@@ -274,6 +279,9 @@ func NormalizeHost(raw string) (string, error) {
 
 // APIVersion reports the API version the client speaks ("2.1" or "2.0").
 func (c *Client) APIVersion() string { return c.version }
+
+// Limiter returns the client's limiter (nil when it paces nothing).
+func (c *Client) Limiter() *Limiter { return c.limiter }
 
 // BaseURL reports the API base URL, e.g. "https://host/web/api/v2.1/".
 func (c *Client) BaseURL() string { return c.base.String() }
