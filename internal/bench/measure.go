@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -230,6 +231,7 @@ type heapSampler struct {
 	done   chan heapPeaks
 	once   sync.Once
 	peaks  heapPeaks
+	taken  atomic.Int64 // samples so far, readable while sampling
 }
 
 func startHeapSampler(ctx context.Context, conn *Connector, every time.Duration) *heapSampler {
@@ -244,6 +246,7 @@ func startHeapSampler(ctx context.Context, conn *Connector, every time.Duration)
 			switch {
 			case err == nil:
 				p.inuse, p.sys, p.samples = max(p.inuse, inuse), max(p.sys, sys), p.samples+1
+				h.taken.Add(1)
 			case p.err == nil && ctx.Err() == nil:
 				p.err = err
 			}
