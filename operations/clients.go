@@ -33,6 +33,9 @@ type ClientOptions struct {
 	InlineIdle time.Duration
 	// Now is the clock of idle eviction (nil → time.Now); tests move it.
 	Now func() time.Time
+	// RateLimits pace every configuration's requests, each configuration on its own budget
+	// (identical inline configurations share one); empty paces nothing.
+	RateLimits sentinelone.RateLimits
 }
 
 // Defaults of the inline client cache.
@@ -100,7 +103,11 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := c.build(sc, cfg.Name)
+	lim := sentinelone.NewLimiter(c.opts.RateLimits)
+	if old, ok := c.cache[key]; ok {
+		lim = old.client.Limiter() // a changed configuration keeps its budget
+	}
+	client, err := c.build(sc, cfg.Name, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -111,9 +118,10 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 	return client, nil
 }
 
-// build makes a client of sc with the server-wide options; name labels its logs.
-func (c *Clients) build(sc sentinelone.Config, name string) (*sentinelone.Client, error) {
-	sc.RootCAs, sc.Timeout, sc.Retry = c.opts.RootCAs, c.opts.Timeout, c.opts.Retry
+// build makes a client of sc with the server-wide options and the configuration's limiter;
+// name labels its logs.
+func (c *Clients) build(sc sentinelone.Config, name string, lim *sentinelone.Limiter) (*sentinelone.Client, error) {
+	sc.RootCAs, sc.Timeout, sc.Retry, sc.Limiter = c.opts.RootCAs, c.opts.Timeout, c.opts.Retry, lim
 	sc.Logger, sc.Observer = c.opts.Logger.With(zap.String("config", name)), c.opts.Observer
 	client, err := sentinelone.New(sc)
 	if err != nil {

@@ -66,6 +66,7 @@ type Simulator struct {
 	sessions map[string]session
 	requests []Request
 	logins   map[string]time.Time // source address -> last accepted login
+	rates    tokenBuckets         // Options.RateLimits
 	// clock is time.Now; tests replace it to step through rate-limit windows and session
 	// lifetimes without waiting.
 	clock func() time.Time
@@ -217,7 +218,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("api request", zap.String("method", r.Method), zap.String("path", r.URL.Path),
 			zap.String("auth", scheme), zap.Int("status", rec.status))
 	}()
-	if !s.injectFault(rec, r) {
+	if !s.injectFault(rec, r) || !s.allowRate(rec, r, token) {
 		return
 	}
 	s.serveAPI(rec, r, body, scheme, token)
