@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -191,6 +192,13 @@ func clientConfig(v map[string]any) (sentinelone.Config, error) {
 	if cfg.APIVersion == "" {
 		cfg.APIVersion = sentinelone.APIVersion21
 	}
+	var err error
+	if cfg.Pin.SiteIDs, err = scopeIDs(v, "scope_site_ids"); err != nil {
+		return cfg, err
+	}
+	if cfg.Pin.AccountIDs, err = scopeIDs(v, "scope_account_ids"); err != nil {
+		return cfg, err
+	}
 	if _, err := sentinelone.NormalizeHost(cfg.Host); err != nil {
 		return cfg, connector.InvalidParam("host_name", "%v", err)
 	}
@@ -199,6 +207,27 @@ func clientConfig(v map[string]any) (sentinelone.Config, error) {
 		return cfg, credentialsParam(missing)
 	}
 	return cfg, nil
+}
+
+// scopeIDs reads a pinned-scope field: numeric SentinelOne ids separated by commas (the
+// manifest's list rule checks them too; this keeps a value that bypassed it from pinning
+// a different scope than it says).
+func scopeIDs(v map[string]any, name string) ([]string, error) {
+	s, _ := v[name].(string)
+	var out []string
+	for _, id := range strings.Split(s, ",") {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		if strings.Trim(id, "0123456789") != "" || len(id) > 24 {
+			return nil, connector.InvalidParam(name, "%q is not a numeric SentinelOne id", id)
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // client returns the SentinelOne client for a call.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,6 +61,9 @@ type Config struct {
 	Logger *zap.Logger
 	// Observer receives request metrics; may be nil.
 	Observer Observer
+	// Pin pins every agent, threat, activity, site and group request to sites and/or
+	// accounts (see Pin).
+	Pin Pin
 	// Limiter paces every request (see ratelimit.go); nil sends at once. Clients of one
 	// configuration share one, so its budget outlives a client rebuilt after a change.
 	Limiter *Limiter
@@ -92,6 +96,7 @@ type Client struct {
 	obs        Observer
 	auth       auth
 	redactor   *strings.Replacer
+	scope      Pin
 	limiter    *Limiter
 
 	// Agents calls the /agents endpoints.
@@ -100,6 +105,8 @@ type Client struct {
 	Threats *ThreatsService
 	// Hashes calls the /hashes endpoints.
 	Hashes *HashesService
+	// Management calls the /sites, /groups, /accounts and /activities endpoints.
+	Management *ManagementService
 	// System calls the /system endpoints.
 	System *SystemService
 }
@@ -144,6 +151,7 @@ func New(cfg Config) (*Client, error) {
 		retry:     retry,
 		log:       cfg.Logger,
 		obs:       cfg.Observer,
+		scope:     Pin{SiteIDs: slices.Clone(cfg.Pin.SiteIDs), AccountIDs: slices.Clone(cfg.Pin.AccountIDs)},
 		limiter:   cfg.Limiter,
 	}
 	if c.userAgent == "" {
@@ -173,6 +181,7 @@ func New(cfg Config) (*Client, error) {
 	c.Agents = &AgentsService{client: c}
 	c.Threats = &ThreatsService{client: c}
 	c.Hashes = &HashesService{client: c}
+	c.Management = &ManagementService{client: c}
 	c.System = &SystemService{client: c}
 	return c, nil
 }
@@ -210,11 +219,12 @@ type request struct {
 	endpoint string // path template for metrics, e.g. "/agents/actions/{action}"
 	path     string // relative to the base URL and already escaped, e.g. "agents/actions/disconnect"
 	query    url.Values
-	body     any  // JSON-encoded when non-nil
-	noAuth   bool // login calls
-	noRetry  bool // logout
-	list     bool // the answer's data is a list: decode it straight into items
-	safe     bool // repeating it cannot act twice (reads, login): retried like a GET
+	body     any    // JSON-encoded when non-nil
+	noAuth   bool   // login calls
+	noRetry  bool   // logout
+	list     bool   // the answer's data is a list: decode it straight into items
+	nested   string // with list: the items are data[nested] (GET /sites: data.sites)
+	safe     bool   // repeating it cannot act twice (reads, login): retried like a GET
 }
 
 // callPath is the concrete path used in messages, e.g. "/agents/count".
@@ -276,7 +286,18 @@ func (c *Client) decode(req *request, raw *rawResponse) (*response, error) {
 		return out, nil
 	}
 	var env envelope
-	if req.list { // one pass over a page: its items come out of the same decode
+	if req.list && req.nested != "" {
+		if err := json.Unmarshal(raw.body, &env); err != nil {
+			return nil, fmt.Errorf("%s %s: decode response (HTTP %d): %w", req.method, req.callPath(), raw.status, err)
+		}
+		var data map[string]json.RawMessage
+		if err := json.Unmarshal(env.Data, &data); err != nil {
+			return nil, fmt.Errorf("%s %s: decode data (HTTP %d): %w", req.method, req.callPath(), raw.status, err)
+		}
+		if err := json.Unmarshal(data[req.nested], &out.Items); err != nil && len(data[req.nested]) > 0 {
+			return nil, fmt.Errorf("%s %s: decode data.%s (HTTP %d): %w", req.method, req.callPath(), req.nested, raw.status, err)
+		}
+	} else if req.list { // one pass over a page: its items come out of the same decode
 		var items listData
 		if err := json.Unmarshal(raw.body, &items); err != nil {
 			return nil, fmt.Errorf("%s %s: decode response (HTTP %d): %w", req.method, req.callPath(), raw.status, err)

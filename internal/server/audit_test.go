@@ -84,6 +84,17 @@ func TestAuditEveryOperation(t *testing.T) {
 		"create_exclusion":                   {"type": "Path", "value": `C:\\Tools\\scan.exe`, "os_type": "windows", "scope": "Tenant"},
 		"delete_exclusion":                   {"type": "Path", "value": `C:\\Tools\\scan.exe`, "os_type": "windows", "scope": "Tenant"},
 		"get_exclusions":                     {},
+		"get_agent_details":                  {"agent_id": a1},
+		"restart_agent":                      {"ids": a1},
+		"enable_agent":                       {"ids": a1},
+		"disable_agent":                      {"ids": a1, "reboot": true},
+		"move_agents_to_group":               {"ids": a1, "group_id": staticGroupID(a.Sim.Sim)},
+		"move_agents_to_site":                {"ids": a2, "site_id": a.Sim.Sim.Sites()[0].ID},
+		"get_sites":                          {},
+		"get_groups":                         {},
+		"get_accounts":                       {},
+		"get_activities":                     {"limit": 5},
+		"get_activity_types":                 {},
 	}
 	require.Len(t, cases, len(a.Manifest.Operations))
 	sim, err := a.Store.Resolve(t.Context(), app.DevConfigName)
@@ -323,4 +334,14 @@ func TestAuditConfigurationChanges(t *testing.T) {
 	for _, secret := range []string{secretPass, secretToken, secretNew} {
 		assert.NotContains(t, written.String(), secret)
 	}
+}
+
+// staticGroupID is a group agents can be moved into.
+func staticGroupID(sim *s1sim.Simulator) string {
+	for _, g := range sim.Groups() {
+		if g.Type == "static" {
+			return g.ID
+		}
+	}
+	panic("the seeded console has no static group")
 }

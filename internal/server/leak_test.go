@@ -95,6 +95,17 @@ func TestNoSecretLeaks(t *testing.T) {
 		"create_exclusion":                   {"type": "Hash", "value": threat.SHA1, "scope": "Tenant"},
 		"delete_exclusion":                   {"type": "Hash", "value": threat.SHA1, "scope": "Tenant"},
 		"get_exclusions":                     {},
+		"get_agent_details":                  {"agent_id": agent.ID},
+		"restart_agent":                      {"ids": agent.ID},
+		"enable_agent":                       {"ids": agent.ID},
+		"disable_agent":                      {"ids": agent.ID},
+		"move_agents_to_group":               {"ids": agent.ID, "group_id": staticGroupID(a.Sim.Sim)},
+		"move_agents_to_site":                {"ids": agent.ID, "site_id": a.Sim.Sim.Sites()[0].ID},
+		"get_sites":                          {},
+		"get_groups":                         {},
+		"get_accounts":                       {},
+		"get_activities":                     {"limit": 2},
+		"get_activity_types":                 {},
 	}
 	require.Len(t, params, len(a.Manifest.Operations))
 	for _, cfg := range []string{app.DevConfigName, "wrong-password", "canary-token"} {
