@@ -72,9 +72,18 @@ func TestReadmeExamplesWork(t *testing.T) {
 		raw, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		require.NoError(t, err)
-		var env struct{ Status, Message string }
+		var env struct {
+			Status, Message string
+			Data            json.RawMessage
+		}
 		require.NoError(t, json.Unmarshal(raw, &env), "README line %d: %s", c.line, raw)
 		assert.Equal(t, "Success", env.Status, "README line %d: %s\n%s", c.line, c.body, env.Message)
+		var result struct {
+			NotFound []string `json:"not_found"`
+		}
+		if json.Unmarshal(env.Data, &result) == nil {
+			assert.Empty(t, result.NotFound, "README line %d names ids the simulator does not have: %s", c.line, c.body)
+		}
 		if c.want != "" && !strings.Contains(c.want, "…") {
 			var compact bytes.Buffer
 			require.NoError(t, json.Compact(&compact, raw))
