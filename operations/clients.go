@@ -32,6 +32,8 @@ type ClientOptions struct {
 	InlineIdle time.Duration
 	// Now is the clock of idle eviction (nil → time.Now); tests move it.
 	Now func() time.Time
+	// Streams keeps server-side stream checkpoints (nil → in memory).
+	Streams StreamStore
 }
 
 // Defaults of the inline client cache.
@@ -54,6 +56,8 @@ type Clients struct {
 	stopRetiring context.CancelFunc
 	sweepStop    chan struct{} // closed by CloseContext: ends the idle sweeper
 	stopped      sync.Once
+	streams      StreamStore
+	streamsOnce  sync.Once
 }
 
 type cachedClient struct {

@@ -73,7 +73,7 @@ func bind(clients *Clients, s spec) connector.Handler {
 		if err != nil {
 			return nil, err
 		}
-		data, err := s.run(ctx, call, client)
+		data, err := s.run(withStreams(ctx, clients.streamStore()), call, client)
 		return data, settingsHint(err, call.Config)
 	})
 }
