@@ -21,9 +21,9 @@ func fetchThreats(ctx context.Context, call *connector.Call, client *sentinelone
 		return nil, err
 	}
 	f := sentinelone.ThreatFeedFilter{
-		SiteIDs: args.Strings("site_ids"), AccountIDs: args.Strings("account_ids"), GroupIDs: args.Strings("group_ids"),
-		Classifications: args.Strings("classification"), ConfidenceLevels: args.Strings("confidence"),
-		IncidentStatuses: args.Strings("incident_status"), AnalystVerdicts: args.Strings("verdict"),
+		SiteIDs: idList(args, "site_ids"), AccountIDs: idList(args, "account_ids"), GroupIDs: idList(args, "group_ids"),
+		Classifications: idList(args, "classification"), ConfidenceLevels: idList(args, "confidence"),
+		IncidentStatuses: idList(args, "incident_status"), AnalystVerdicts: idList(args, "verdict"),
 	}
 	walk := func(ctx context.Context, low time.Time) iter.Seq2[[]json.RawMessage, error] {
 		g := f

@@ -241,7 +241,9 @@ func TestFetchThreatsModel(t *testing.T) {
 }
 
 // sharedStreams is a stream store that outlives the connector servers of a test.
-type sharedStreams struct{ m map[string]operations.StreamState }
+type sharedStreams struct {
+	m map[string]operations.StreamState
+}
 
 func (s *sharedStreams) LoadStream(_ context.Context, cfg, stream string) (operations.StreamState, error) {
 	return s.m[cfg+"/"+stream], nil

@@ -145,6 +145,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			return nil, err
 		}
 		opts.Configs = a.Store
+		if opts.Client.Streams == nil {
+			opts.Client.Streams = storeStreams{a.Store.Streams()}
+		}
 	}
 	if opts.Configs == nil {
 		opts.Configs = connector.NewStaticConfigs()
