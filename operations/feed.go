@@ -29,12 +29,15 @@ type feedAnswer struct {
 	Stream  string   `json:"stream"`
 }
 
-// feedWalk opens a walk sorted by updatedAt ascending from low (zero: from the beginning).
-type feedWalk func(ctx context.Context, low time.Time) iter.Seq2[[]json.RawMessage, error]
+// feedWalk opens a walk sorted by updatedAt ascending from low (zero: from the beginning),
+// asking pageSize items per page.
+type feedWalk func(ctx context.Context, low time.Time, pageSize int) iter.Seq2[[]json.RawMessage, error]
 
 // fetchChanges reads the changes after cp, at most max of them, and returns them with the
 // next checkpoint. Pages are walked by cursor inside the call; changes already delivered
-// within the overlap window are dropped.
+// within the overlap window are dropped. A call ends at a page boundary once another page
+// could exceed max, so no page is read twice by consecutive calls (but for the overlap);
+// has_more is then true when the last page was full.
 func fetchChanges(ctx context.Context, walk feedWalk, cp checkpoint, max int, decode func(json.RawMessage) (change, error)) (feedAnswer, error) {
 	low := cp.low()
 	ans := feedAnswer{Data: []json.RawMessage{}, Updated: []string{}}
@@ -47,8 +50,9 @@ func fetchChanges(ctx context.Context, walk feedWalk, cp checkpoint, max int, de
 			known[id] = true
 		}
 	}
+	pageSize := min(max, feedPageSize)
 walk:
-	for page, err := range walk(ctx, low) {
+	for page, err := range walk(ctx, low, pageSize) {
 		if err != nil {
 			return feedAnswer{}, err
 		}
@@ -74,6 +78,10 @@ walk:
 			ans.Data = append(ans.Data, raw)
 			next.add(c, at)
 			known[c.ID] = true
+		}
+		if len(ans.Data) >= max-pageSize/2 && len(page) == pageSize {
+			ans.HasMore = true // another page could exceed max; the walk goes on next call
+			break
 		}
 	}
 	next.prune()

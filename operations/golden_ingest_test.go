@@ -26,7 +26,7 @@ func TestFetchThreatsRequests(t *testing.T) {
 	h.ok(operations.FetchThreats, map[string]any{"start": from, "site_ids": "11,12", "account_ids": "21",
 		"group_ids": "31", "classification": "Malware", "confidence": "malicious,suspicious", "incident_status": "unresolved,in_progress,resolved",
 		"verdict": "undefined,true_positive,false_positive,suspicious", "max_items": 10}, &a)
-	want := url.Values{"sortBy": {"updatedAt"}, "sortOrder": {"asc"}, "limit": {"1000"}, "updatedAt__gte": {from},
+	want := url.Values{"sortBy": {"updatedAt"}, "sortOrder": {"asc"}, "limit": {"10"}, "updatedAt__gte": {from},
 		"siteIds": {"11,12"}, "accountIds": {"21"}, "groupIds": {"31"}, "classifications": {"Malware"},
 		"confidenceLevels": {"malicious,suspicious"}, "incidentStatuses": {"unresolved,in_progress,resolved"},
 		"analystVerdicts": {"undefined,true_positive,false_positive,suspicious"}}

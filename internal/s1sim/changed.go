@@ -42,24 +42,44 @@ func (s *Simulator) listThreatsByUpdate(w http.ResponseWriter, q url.Values, c *
 		}
 		after, p.skip = &k, 0
 	}
-	preds, err := compileThreatFilter(queryFilter(q), c.v, s.agentOf)
+	// updatedAt__gte is matched on the stamp's text (one layout, so text order is time
+	// order) rather than by parsing every threat's stamp: the feed's bound on every call.
+	rf := queryFilter(q)
+	low := ""
+	if b := q.Get("updatedAt__gte"); b != "" {
+		t, ok := parseStamp(b)
+		if !ok {
+			writeErr(w, validationf("updatedAt__gte: %q is not an ISO-8601 date", b))
+			return
+		}
+		low = stamp(t.Add(999 * time.Nanosecond).Truncate(time.Microsecond))
+		delete(rf, "updatedAt__gte")
+	}
+	preds, err := compileThreatFilter(rf, c.v, s.agentOf)
 	if err != nil {
 		writeErr(w, err)
 		return
 	}
 	s.mu.RLock()
 	var hits []int
+	behind := 0 // matches behind an ascending cursor: counted, not sorted
 	for i := range s.fleet.threats {
-		if match(preds, &s.fleet.threats[i]) {
-			hits = append(hits, i)
+		t := &s.fleet.threats[i]
+		if t.UpdatedAt < low || !match(preds, t) {
+			continue
 		}
+		if after != nil && !p.desc && t.UpdatedAt < after.at {
+			behind++
+			continue
+		}
+		hits = append(hits, i)
 	}
 	key := func(i int) changeKey { t := &s.fleet.threats[i]; return changeKey{t.UpdatedAt, t.ID} }
 	slices.SortFunc(hits, func(a, b int) int { return key(a).cmp(key(b)) })
+	total := behind + len(hits)
 	if p.desc {
 		slices.Reverse(hits)
 	}
-	total := len(hits)
 	start := 0
 	if after != nil {
 		start, _ = slices.BinarySearchFunc(hits, *after, func(i int, k changeKey) int {
@@ -73,8 +93,8 @@ func (s *Simulator) listThreatsByUpdate(w http.ResponseWriter, q url.Values, c *
 			return c
 		})
 	}
-	start = min(start+p.skip, total)
-	end := min(start+p.limit, total)
+	start = min(start+p.skip, len(hits))
+	end := min(start+p.limit, len(hits))
 	var next *string
 	items := make([]any, 0, end-start)
 	if !p.count {
@@ -86,7 +106,7 @@ func (s *Simulator) listThreatsByUpdate(w http.ResponseWriter, q url.Values, c *
 			}
 			items = append(items, renderThreat(c.v, t, &a))
 		}
-		if end < total && end > start {
+		if end < len(hits) && end > start {
 			k := key(hits[end-1])
 			cur := base64.StdEncoding.EncodeToString([]byte(changedCursor + ":" + k.at + "|" + k.id))
 			next = &cur
