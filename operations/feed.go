@@ -109,11 +109,9 @@ func readFeedParams(args connector.Args, now time.Time) (feedParams, error) {
 	switch {
 	case given != "" && p.stream != "":
 		return p, &connector.ParamError{Param: "checkpoint", Message: "give either a checkpoint or a stream: a stream keeps its checkpoint on the server"}
-	case given != "" && start != "":
-		return p, &connector.ParamError{Param: "start", Message: "start applies to the first call only; a checkpoint already says where to go on"}
 	case p.ack != "" && p.stream == "":
 		return p, &connector.ParamError{Param: "ack", Message: "ack acknowledges a batch of a server-side stream; give the stream too"}
-	case given != "":
+	case given != "": // start applies to the first call only: the checkpoint says where to go on
 		cp, err := parseCheckpoint("checkpoint", given)
 		if err != nil {
 			return p, &connector.ParamError{Param: "checkpoint", Message: err.Error()}
