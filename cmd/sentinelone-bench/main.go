@@ -43,7 +43,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Parts, "parts", "abcd", "measurements to run: a overhead, b throughput, c big list, d threat ingestion")
 	var ingestThreats, ingestItems int
 	fs.IntVar(&ingestThreats, "threats", 100000, "d: threats in the simulator's fleet")
-	fs.IntVar(&ingestItems, "max-items", 5000, "d: fetch_threats max_items per call")
+	fs.IntVar(&ingestItems, "max-items", 1000, "d: fetch_threats max_items per call")
 	fs.IntVar(&cfg.Requests, "requests", 2000, "a: timed sequential requests on each path")
 	fs.IntVar(&cfg.Warmup, "warmup", 200, "a: untimed requests on each path first")
 	fs.StringVar(&levels, "concurrency", "1,4,16,64", "b: comma-separated concurrency levels")
