@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/fortisoar-connectors/sentinelone/internal/app"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
 	"github.com/fortisoar-connectors/sentinelone/operations"
 )
@@ -103,4 +104,13 @@ func TestFetchThreatsRefusesBadParams(t *testing.T) {
 	for _, c := range h.calls() {
 		require.NotEqual(t, "/threats", c.Path, "a refused call reached SentinelOne")
 	}
+}
+
+// TestManifestOffersDataIngestion checks that FortiSOAR's ingestion wizard offers the
+// connector, scheduled.
+func TestManifestOffersDataIngestion(t *testing.T) {
+	m, err := app.LoadManifest(nil)
+	require.NoError(t, err)
+	require.True(t, m.IngestionSupported)
+	require.Equal(t, []string{"scheduled"}, m.IngestionModes)
 }
