@@ -238,3 +238,57 @@ func (s *Simulator) UpdateThreats(ids []string, ch ThreatChange) int {
 	s.fleet.changed()
 	return n
 }
+
+// threatChurn is the body of POST /_sim/threats: add threats, update existing ones.
+type threatChurn struct {
+	Add    int `json:"add"`
+	Update int `json:"update"` // the first Update threats by id
+	// At is the stamp of the added and updated threats (ISO); empty means now. Several
+	// calls with one At make ties.
+	At string `json:"at"`
+	// CreatedBeforeSeconds stamps the added threats' createdAt that long before At.
+	CreatedBeforeSeconds int    `json:"created_before_seconds"`
+	Verdict              string `json:"verdict"`
+	Status               string `json:"status"`
+	Mitigation           string `json:"mitigation"`
+}
+
+// controlThreats serves POST /_sim/threats.
+func (s *Simulator) controlThreats(w http.ResponseWriter, body []byte) {
+	var c threatChurn
+	err := decodeStrict(body, &c)
+	var at time.Time
+	switch {
+	case err != nil:
+	case c.Add < 0 || c.Add > 100000 || c.Update < 0 || c.CreatedBeforeSeconds < 0:
+		err = validationf("add (0 to 100000), update and created_before_seconds must not be negative")
+	case c.Verdict != "" && !analystVerdicts[c.Verdict]:
+		err = validationf("verdict must be one of undefined, true_positive, false_positive, suspicious")
+	case c.Status != "" && c.Status != "unresolved" && c.Status != "in_progress" && c.Status != "resolved":
+		err = validationf("status must be one of unresolved, in_progress, resolved")
+	case c.Mitigation != "" && c.Mitigation != "not_mitigated" && c.Mitigation != "mitigated" && c.Mitigation != "marked_as_benign":
+		err = validationf("mitigation must be one of not_mitigated, mitigated, marked_as_benign")
+	case c.At != "":
+		var ok bool
+		if at, ok = parseStamp(c.At); !ok {
+			err = validationf("at: %q is not an ISO-8601 date", c.At)
+		}
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeValidation, "Validation Error", err.Error())
+		return
+	}
+	var ids []string
+	for _, t := range s.Threats() {
+		if len(ids) == c.Update {
+			break
+		}
+		ids = append(ids, t.ID)
+	}
+	n := s.UpdateThreats(ids, ThreatChange{AnalystVerdict: c.Verdict, IncidentStatus: c.Status, MitigationStatus: c.Mitigation, At: at})
+	added := s.AddThreats(c.Add, NewThreat{At: at, CreatedBefore: time.Duration(c.CreatedBeforeSeconds) * time.Second})
+	if added == nil {
+		added = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"added": added, "updated": n})
+}
