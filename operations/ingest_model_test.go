@@ -150,8 +150,12 @@ func (w *ingestWorld) fetch(params map[string]any) fetchAnswer {
 // server stream loses nothing over restarts and callers that die before acknowledging,
 // repeating only unacknowledged batches.
 func TestFetchThreatsModel(t *testing.T) {
-	for _, seed := range []uint64{1, 2} {
-		for _, v := range []string{"2.1", "2.0"} {
+	for _, c := range []struct {
+		seed    uint64
+		version string
+	}{{1, "2.1"}, {2, "2.1"}, {3, "2.0"}} {
+		{
+			seed, v := c.seed, c.version
 			t.Run(fmt.Sprintf("seed%d/v%s", seed, v), func(t *testing.T) {
 				w := newIngestWorld(t, seed, v)
 				w.sim.Sim.AddThreats(30, s1sim.NewThreat{At: w.clock.Add(-time.Hour)}) // before the start
@@ -168,18 +172,18 @@ func TestFetchThreatsModel(t *testing.T) {
 				var holding []string
 				drained := 0
 				burst := 3 + w.rng.IntN(10)
-				for poll := 0; poll < 24 || drained < 3; poll++ {
+				for poll := 0; poll < 21 || drained < 3; poll++ {
 					require.Less(t, poll, 400, "the feeds never drained")
 					for range w.rng.IntN(3) {
 						w.churn()
 					}
-					if poll == burst { // one burst above the page size, in a tie
-						w.sim.Sim.AddThreats(1000+w.rng.IntN(300), s1sim.NewThreat{At: w.clock})
+					if poll == burst { // one burst above the page size and max_items, in a tie
+						w.sim.Sim.AddThreats(300+w.rng.IntN(200), s1sim.NewThreat{At: w.clock})
 					}
 					if w.rng.IntN(8) == 0 {
 						w.restart()
 					}
-					max := 200 + w.rng.IntN(900)
+					max := 40 + w.rng.IntN(200) // the page size is min(max_items, 1000)
 					params := map[string]any{"checkpoint": cp, "max_items": max}
 					if cp == "" {
 						params = map[string]any{"start": start, "max_items": max}
