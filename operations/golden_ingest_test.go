@@ -114,3 +114,25 @@ func TestManifestOffersDataIngestion(t *testing.T) {
 	require.True(t, m.IngestionSupported)
 	require.Equal(t, []string{"scheduled"}, m.IngestionModes)
 }
+
+// TestGetOutputSchemaThreats returns the newest change, on 2.1 and 2.0, in one request.
+func TestGetOutputSchemaThreats(t *testing.T) {
+	for _, m := range []mode{{"2.1", true}, {"2.0", false}} {
+		t.Run(m.String(), func(t *testing.T) {
+			h := newHarness(t, m, s1sim.Options{})
+			ids := h.sim.Sim.AddThreats(1, s1sim.NewThreat{At: time.Now().Add(time.Hour)})
+			h.warm()
+			h.reset()
+			var out struct {
+				Data   []struct{ ID string } `json:"data"`
+				Sample bool                  `json:"sample"`
+			}
+			h.ok(operations.GetOutputSchemaThreats, map[string]any{}, &out)
+			require.True(t, out.Sample)
+			require.Len(t, out.Data, 1)
+			require.Equal(t, ids[0], out.Data[0].ID)
+			require.Equal(t, []call{{Method: http.MethodGet, Path: "/threats",
+				Query: url.Values{"sortBy": {"updatedAt"}, "sortOrder": {"desc"}, "limit": {"1"}}}}, h.calls())
+		})
+	}
+}

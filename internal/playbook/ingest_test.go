@@ -22,6 +22,12 @@ const (
 func init() {
 	runElsewhere[ingestFetch] = true
 	runElsewhere[ingestCreate] = true
+	bundledCases["Get Output Schema Threats"] = bundledCase{prepare: func(t *testing.T, f fleet) (map[string]string, func(*testing.T, any)) {
+		ids := f.sim.AddThreats(1, s1sim.NewThreat{At: time.Now().Add(time.Hour)})
+		return map[string]string{}, func(t *testing.T, data any) {
+			assert.Equal(t, ids[0], field(t, field(t, data, "data").([]any)[0], "id"))
+		}
+	}}
 	bundledCases["Fetch Threats"] = bundledCase{prepare: func(t *testing.T, f fleet) (map[string]string, func(*testing.T, any)) {
 		ids := f.sim.AddThreats(3, s1sim.NewThreat{At: time.Now().Add(time.Hour)})
 		start := time.Now().Add(30 * time.Minute).UTC().Format(time.RFC3339)

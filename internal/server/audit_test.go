@@ -70,6 +70,7 @@ func TestAuditEveryOperation(t *testing.T) {
 		"get_threat_details":                 {"threat_id": threats[0].ID},
 		"list_all_threats":                   {"limit": 2},
 		"fetch_threats":                      {"stream": "audit", "max_items": 5},
+		"get_output_schema_threats":          {},
 		"mitigate_threats":                   {"action": "Quarantine", "threat_id": threats[1].ID},
 		"mark_threat_as_benign":              {"threat_id": threats[2].ID},
 		"commission_agent":                   {"agent_id": gone[0].ID},

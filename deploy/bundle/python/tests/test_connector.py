@@ -153,6 +153,7 @@ class OperationsTest(unittest.TestCase):
             ("fetch_threats", {"max_items": 5},
              lambda d: (self.assertEqual(5, len(d["data"])), self.assertTrue(d["has_more"]),
                         self.assertTrue(d["checkpoint"].startswith("s1cp1.")))),
+            ("get_output_schema_threats", {}, lambda d: (self.assertTrue(d["sample"]), self.assertEqual(1, len(d["data"])))),
         ]
         # Endpoints that exist only in API 2.1: on 2.0 the call fails clearly, before SentinelOne.
         only21 = [
