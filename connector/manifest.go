@@ -17,24 +17,25 @@ import (
 
 // Manifest is a connector's info.json.
 type Manifest struct {
-	Name          string   `json:"name"`
-	Label         string   `json:"label"`
-	Version       string   `json:"version"`
-	Description   string   `json:"description"`
-	Publisher     string   `json:"publisher"`
-	CSApproved    bool     `json:"cs_approved"`
-	CSCompatible  bool     `json:"cs_compatible"`
-	Category      string   `json:"category"`
-	IconSmallName string   `json:"icon_small_name"`
-	IconLargeName string   `json:"icon_large_name"`
-	HelpOnline    string   `json:"help_online,omitempty"`
-	Tags          []string `json:"tags,omitempty"`
+	Name          string        `json:"name"`
+	Label         string        `json:"label"`
+	Version       string        `json:"version"`
+	Description   string        `json:"description"`
+	Publisher     string        `json:"publisher"`
+	CSApproved    bool          `json:"cs_approved"`
+	CSCompatible  bool          `json:"cs_compatible"`
+	Category      string        `json:"category"`
+	IconSmallName string        `json:"icon_small_name"`
+	IconLargeName string        `json:"icon_large_name"`
+	HelpOnline    string        `json:"help_online,omitempty"`
+	Tags          []string      `json:"tags,omitempty"`
+	Configuration Configuration `json:"configuration"`
+	Operations    []*Operation  `json:"operations"`
+
 	// IngestionSupported and IngestionModes offer the connector to FortiSOAR's data
 	// ingestion wizard.
-	IngestionSupported bool          `json:"ingestion_supported,omitempty"`
-	IngestionModes     []string      `json:"ingestion_modes,omitempty"`
-	Configuration      Configuration `json:"configuration"`
-	Operations         []*Operation  `json:"operations"`
+	IngestionSupported bool     `json:"ingestion_supported,omitempty"`
+	IngestionModes     []string `json:"ingestion_modes,omitempty"`
 
 	byName       map[string]*Operation
 	configByName map[string]*Param
