@@ -144,6 +144,7 @@ func runFeed(ctx context.Context, call *connector.Call, p feedParams, kind strin
 		return feedAnswer{}, err
 	}
 	key := streamKey{Config: call.Config.ID, Stream: kind + "/" + p.stream}
+	defer lockStream(key)()
 	st, err := store.LoadStream(ctx, key.Config, key.Stream)
 	if err != nil {
 		return feedAnswer{}, fmt.Errorf("read stream %q: %w", p.stream, err)

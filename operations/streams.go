@@ -28,6 +28,17 @@ type StreamStore interface {
 
 type streamKey struct{ Config, Stream string }
 
+// streamLocks serialises the calls of one stream in this process, so two concurrent calls
+// cannot both take the same committed checkpoint and overwrite each other's pending batch.
+var streamLocks sync.Map // streamKey → *sync.Mutex
+
+func lockStream(k streamKey) func() {
+	m, _ := streamLocks.LoadOrStore(k, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
 // memoryStreams keeps stream states in memory, for a server without a store.
 type memoryStreams struct {
 	mu sync.Mutex
