@@ -32,6 +32,11 @@ type Manifest struct {
 	Configuration Configuration `json:"configuration"`
 	Operations    []*Operation  `json:"operations"`
 
+	// IngestionSupported and IngestionModes offer the connector to FortiSOAR's data
+	// ingestion wizard.
+	IngestionSupported bool     `json:"ingestion_supported,omitempty"`
+	IngestionModes     []string `json:"ingestion_modes,omitempty"`
+
 	byName       map[string]*Operation
 	configByName map[string]*Param
 	configSchema *jsonschema.Schema

@@ -1,4 +1,5 @@
 package operations
 
-// ingestSpecs lists this area's operations; none yet.
-func ingestSpecs() []spec { return nil }
+// ingestSpecs lists the ingestion operations: checkpointed fetches of threats and alerts,
+// with server-side streams.
+func ingestSpecs() []spec { return []spec{fetchThreatsSpec, getOutputSchemaThreatsSpec} }

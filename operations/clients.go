@@ -36,6 +36,8 @@ type ClientOptions struct {
 	// RateLimits pace every configuration's requests, each configuration on its own budget
 	// (identical inline configurations share one); empty paces nothing.
 	RateLimits sentinelone.RateLimits
+	// Streams keeps server-side stream checkpoints (nil → in memory).
+	Streams StreamStore
 }
 
 // Defaults of the inline client cache.
@@ -58,6 +60,8 @@ type Clients struct {
 	stopRetiring context.CancelFunc
 	sweepStop    chan struct{} // closed by CloseContext: ends the idle sweeper
 	stopped      sync.Once
+	streams      StreamStore
+	streamsOnce  sync.Once
 }
 
 type cachedClient struct {

@@ -73,7 +73,7 @@ func bind(clients *Clients, s spec) connector.Handler {
 		if err != nil {
 			return nil, err
 		}
-		out, err := s.run(ctx, call, client)
+		out, err := s.run(withStreams(ctx, clients.streamStore()), call, client)
 		return out, settingsHint(scopeErrorOf(call.Operation, err), call.Config)
 	})
 }

@@ -42,7 +42,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var timeout time.Duration
 	var keep bool
 	fs.StringVar(&cfg.Binary, "binary", "dist/sentinelone-connector", "the built connector binary")
-	fs.StringVar(&cfg.Parts, "parts", "abcd", "measurements to run: a overhead, b throughput, c big list, d rate-limit pacing")
+	fs.StringVar(&cfg.Parts, "parts", "abcde", "measurements to run: a overhead, b throughput, c big list, d rate-limit pacing, e threat ingestion")
+	var ingestThreats, ingestItems int
+	fs.IntVar(&ingestThreats, "threats", 100000, "e: threats in the simulator's fleet")
+	fs.IntVar(&ingestItems, "max-items", 1000, "e: fetch_threats max_items per call")
 	fs.IntVar(&cfg.Requests, "requests", 2000, "a: timed sequential requests on each path")
 	fs.IntVar(&cfg.Warmup, "warmup", 200, "a: untimed requests on each path first")
 	fs.StringVar(&levels, "concurrency", "1,4,16,64", "b: comma-separated concurrency levels")
@@ -73,8 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.Concurrency = append(cfg.Concurrency, n)
 	}
 	switch {
-	case strings.Trim(cfg.Parts, "abcd") != "" || cfg.Parts == "":
-		return fmt.Errorf("--parts: %q: use letters among a, b, c and d", cfg.Parts)
+	case strings.Trim(cfg.Parts, "abcde") != "" || cfg.Parts == "":
+		return fmt.Errorf("--parts: %q: use letters among a, b, c, d and e", cfg.Parts)
 	case cfg.PacedCalls < 1 || !(cfg.PacedLimit > 0):
 		return errors.New("--paced-calls must be at least 1 and --paced-limit positive")
 	case cfg.Requests < 1 || cfg.Warmup < 0 || cfg.ListRuns < 1:
@@ -99,6 +102,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 
 	rep, err := bench.Run(ctx, cfg)
+	var ingest *bench.Ingest
+	if err == nil && strings.Contains(cfg.Parts, "e") {
+		ingest, err = bench.MeasureIngest(ctx, cfg, ingestThreats, ingestItems, 1)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "logs of the processes are kept in %s\n", workDir)
 		return err
@@ -109,8 +116,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
+	if ingest != nil {
+		if err := bench.WriteIngest(stdout, ingest); err != nil {
+			return err
+		}
+	}
 	if jsonOut != "" {
-		b, err := json.MarshalIndent(rep, "", "  ")
+		b, err := json.MarshalIndent(struct {
+			*bench.Report
+			Ingest *bench.Ingest `json:"ingest,omitempty"`
+		}{rep, ingest}, "", "  ")
 		if err != nil {
 			return err
 		}

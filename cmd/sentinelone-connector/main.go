@@ -46,6 +46,7 @@ var subcommands = []subcommand{
 	{"exec", "run one operation and print FortiSOAR's answer as JSON", runExec},
 	{"operations", "list the operations of info.json (name, title, category, annotation)", runOperations},
 	{"describe", "show one operation's parameters: type, required, default, options", runDescribe},
+	{"ingest", "ingest threats through a server-side stream as NDJSON, acknowledging each synced batch", runIngest},
 	{"playbook", "check, collect and run the bundled playbooks", runPlaybook},
 	{"simulate", "run the SentinelOne simulator", runSimulate},
 	{"version", "print the version", runVersion},

@@ -16,7 +16,7 @@ import (
 
 // parseSimulateFlags reads the simulate command's flags into simulator
 // options, the listen address and the certificate output path.
-func parseSimulateFlags(args []string, stderr io.Writer) (opts s1sim.Options, listen, certOut string, verbose bool, err error) {
+func parseSimulateFlags(args []string, stderr io.Writer, ch *churn) (opts s1sim.Options, listen, certOut string, verbose bool, err error) {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := &opts.Faults
@@ -41,6 +41,7 @@ func parseSimulateFlags(args []string, stderr io.Writer) (opts s1sim.Options, li
 	var rates string
 	fs.StringVar(&rates, "rate-limits", "", "per-token limits by endpoint class, e.g. agents=20,threats=10 (requests/s; 429 past them)")
 	fs.BoolVar(&verbose, "verbose", false, "log every API request (method, path, status) to stderr")
+	ch.register(fs)
 	if err = parseFlags(fs, args); err != nil {
 		return opts, "", "", false, err
 	}
@@ -59,13 +60,17 @@ func parseSimulateFlags(args []string, stderr io.Writer) (opts s1sim.Options, li
 	if err := f.Validate(); err != nil {
 		return opts, "", "", false, fmt.Errorf("simulate: %w", err)
 	}
+	if err := ch.validate(); err != nil {
+		return opts, "", "", false, err
+	}
 	return opts, listen, certOut, verbose, nil
 }
 
 // runSimulate serves the SentinelOne simulator over HTTPS on a loopback
 // address until ctx is cancelled.
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	opts, listen, certOut, verbose, err := parseSimulateFlags(args, stderr)
+	var ch churn
+	opts, listen, certOut, verbose, err := parseSimulateFlags(args, stderr, &ch)
 	if err != nil {
 		return err
 	}
@@ -92,7 +97,8 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(stdout, "accounts: %s (read-write), %s (read-only); passwords and API tokens: go doc ./internal/s1sim\n",
 		s1sim.AdminUser, s1sim.ViewerUser)
-	fmt.Fprintf(stdout, "control endpoint: %s/_sim/faults, /_sim/requests, /_sim/expire-tokens, /_sim/reset\n", srv.URL)
+	fmt.Fprintf(stdout, "control endpoint: %s/_sim/faults, /_sim/requests, /_sim/expire-tokens, /_sim/reset, /_sim/threats\n", srv.URL)
+	go ch.run(ctx, srv.Sim, opts.Seed)
 	<-ctx.Done()
 	if err := srv.Close(); err != nil {
 		return fmt.Errorf("stop simulator: %w", err)

@@ -146,6 +146,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		}
 		// Executes resolve through the cache: no bbolt read or decryption per call.
 		opts.Configs = configstore.NewCache(a.Store)
+		if opts.Client.Streams == nil {
+			opts.Client.Streams = storeStreams{a.Store.Streams()}
+		}
 	}
 	if opts.Configs == nil {
 		opts.Configs = connector.NewStaticConfigs()

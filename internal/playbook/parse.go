@@ -145,6 +145,13 @@ func parseOperand(l *lexer) (operand, error) {
 		return operand{literal: nil}, nil
 	case "vars":
 		return parsePath(l)
+	case "globalVars":
+		// FortiSOAR's global variables; the runner keeps them under vars.globalVars.
+		op, err := parsePath(l)
+		if op.path != nil {
+			op.path = append([]string{"vars", "globalVars"}, op.path[1:]...)
+		}
+		return op, err
 	}
 	return operand{}, l.errf("unsupported name %q: only variables under vars (e.g. vars.input.params.x) and literals are supported", t.text)
 }

@@ -40,6 +40,11 @@ type Runner struct {
 	Config string
 	// OnStep, when set, is called after each step, in execution order; an error stops the run.
 	OnStep func(StepResult) error
+	// Globals are FortiSOAR's global variables ({{globalVars.NAME}}), emulated in memory:
+	// cyops_utilities updatemacro steps set them and they last across runs of this Runner.
+	Globals map[string]any
+	// Records are the records create-record steps made, by collection, across runs.
+	Records map[string][]map[string]any
 }
 
 // UnsupportedError reports a step the runner cannot execute.
@@ -71,8 +76,9 @@ func (e *InputError) Error() string {
 	return strings.Join(parts, "; ")
 }
 
-// stepArgKeys that change control flow and that the runner does not implement.
-var unsupportedArgs = []string{"for_each", "when", "do_until", "mock_result"}
+// stepArgKeys that change control flow and that the runner does not implement (for_each is
+// planned on its own: a loop over items without a condition).
+var unsupportedArgs = []string{"when", "do_until", "mock_result"}
 
 // plannedStep is a step with its values parsed.
 type plannedStep struct {
@@ -82,50 +88,78 @@ type plannedStep struct {
 	stepVars  map[string]*Value // step_variables, by name
 	setVars   map[string]*Value // set-variable step: the variables, by name
 	ignoreErr bool
+	next      string      // the IRI of the step that follows; "" at the end
+	branches  []branch    // decision step: its conditions, the default last
+	loop      *Value      // for_each: the items the step runs once for, each as vars.item
+	record    *recordStep // create-record step
+	macro     bool        // cyops_utilities updatemacro: sets a global variable
 }
 
 // CheckRunnable checks, without running anything, that the runner can execute w: the
-// trigger step exists and is a start step, the route path from it is linear and acyclic,
-// every step on it has a supported type and arguments, and every expression parses.
+// trigger step exists and is a start step, the routes from it hold no cycle and branch only
+// at decision steps, every step on them has a supported type and arguments, and every
+// expression parses.
 func CheckRunnable(w *Workflow) error {
-	_, err := plan(w)
+	_, _, err := plan(w)
 	return err
 }
 
-// plan is CheckRunnable returning the steps in execution order.
-func plan(w *Workflow) ([]*plannedStep, error) {
+// plan is CheckRunnable returning the planned steps by IRI and the trigger's.
+func plan(w *Workflow) (map[string]*plannedStep, *plannedStep, error) {
 	trigger := w.Trigger()
 	if trigger == nil {
-		return nil, fmt.Errorf("workflow %q: triggerStep %q names no step", w.Name, w.TriggerStep)
+		return nil, nil, fmt.Errorf("workflow %q: triggerStep %q names no step", w.Name, w.TriggerStep)
 	}
 	if !trigger.IsStart() {
-		return nil, &UnsupportedError{Step: trigger.Name, Msg: fmt.Sprintf("trigger step has type %s, not a start step", trigger.StepType)}
+		return nil, nil, &UnsupportedError{Step: trigger.Name, Msg: fmt.Sprintf("trigger step has type %s, not a start step", trigger.StepType)}
 	}
-	var out []*plannedStep
-	seen := map[string]bool{}
-	for s := trigger; s != nil; {
-		if seen[s.UUID] {
-			return nil, &UnsupportedError{Step: s.Name, Msg: "routes loop back to this step; loops are not supported"}
+	planned := map[string]*plannedStep{}
+	onPath := map[string]bool{}
+	var visit func(s *Step) error
+	visit = func(s *Step) error {
+		if onPath[s.UUID] {
+			return &UnsupportedError{Step: s.Name, Msg: "routes loop back to this step; loops are not supported"}
 		}
-		seen[s.UUID] = true
+		if planned[s.IRI()] != nil {
+			return nil
+		}
 		p, err := planStep(s, s == trigger)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, p)
+		planned[s.IRI()] = p
+		onPath[s.UUID] = true
+		defer delete(onPath, s.UUID)
+		var targets []string
 		next := w.Next(s)
-		switch len(next) {
-		case 0:
-			s = nil
-		case 1:
-			if s = w.StepByIRI(next[0].TargetStep); s == nil {
-				return nil, fmt.Errorf("route %q: targetStep %q names no step", next[0].Name, next[0].TargetStep)
+		for _, r := range next {
+			if w.StepByIRI(r.TargetStep) == nil {
+				return fmt.Errorf("route %q: targetStep %q names no step", r.Name, r.TargetStep)
 			}
-		default:
-			return nil, &UnsupportedError{Step: s.Name, Msg: fmt.Sprintf("%d routes leave this step; parallel branches are not supported", len(next))}
+			targets = append(targets, r.TargetStep)
 		}
+		if p.branches != nil {
+			for _, b := range p.branches {
+				if !slices.Contains(targets, b.target) {
+					return &UnsupportedError{Step: s.Name, Msg: fmt.Sprintf("decision option %q goes to %s, which no route from this step reaches", b.option, b.target)}
+				}
+			}
+		} else if len(next) > 1 {
+			return &UnsupportedError{Step: s.Name, Msg: fmt.Sprintf("%d routes leave this step; parallel branches are not supported", len(next))}
+		} else if len(next) == 1 {
+			p.next = next[0].TargetStep
+		}
+		for _, t := range targets {
+			if err := visit(w.StepByIRI(t)); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	return out, nil
+	if err := visit(trigger); err != nil {
+		return nil, nil, err
+	}
+	return planned, planned[trigger.IRI()], nil
 }
 
 func planStep(s *Step, isTrigger bool) (*plannedStep, error) {
@@ -139,6 +173,9 @@ func planStep(s *Step, isTrigger bool) (*plannedStep, error) {
 		return &UnsupportedError{Step: s.Name, Msg: err.Error()}
 	}
 	var err error
+	if p.loop, err = planLoop(s); err != nil {
+		return nil, err
+	}
 	switch {
 	case s.IsStart():
 		if !isTrigger {
@@ -151,6 +188,12 @@ func planStep(s *Step, isTrigger bool) (*plannedStep, error) {
 		}
 		if p.call.Connector == "" || p.call.Operation == "" {
 			return nil, &UnsupportedError{Step: s.Name, Msg: "connector step without connector or operation"}
+		}
+		if p.call.Connector == UtilitiesConnector {
+			if p.call.Operation != UpdateMacro {
+				return nil, &UnsupportedError{Step: s.Name, Msg: fmt.Sprintf("%s operation %q is not supported (only %s, emulated in memory)", UtilitiesConnector, p.call.Operation, UpdateMacro)}
+			}
+			p.macro = true
 		}
 		if p.params, err = ParseValue(map[string]any(p.call.Params), "params"); err != nil {
 			return nil, wrap(err)
@@ -166,8 +209,16 @@ func planStep(s *Step, isTrigger bool) (*plannedStep, error) {
 		if p.setVars, err = parseVars(vars); err != nil {
 			return nil, wrap(err)
 		}
+	case s.StepType == StepTypeDecision:
+		if p.branches, err = planDecision(s); err != nil {
+			return nil, err
+		}
+	case s.StepType == StepTypeCreateRecord:
+		if p.record, err = planRecord(s); err != nil {
+			return nil, err
+		}
 	default:
-		return nil, &UnsupportedError{Step: s.Name, Msg: fmt.Sprintf("step type %s is not supported (supported: manual or referenced start, connector, set variable)", s.StepType)}
+		return nil, &UnsupportedError{Step: s.Name, Msg: fmt.Sprintf("step type %s is not supported (supported: manual or referenced start, connector, set variable, decision, create record)", s.StepType)}
 	}
 	if sv, ok := s.Arguments["step_variables"].(map[string]any); ok {
 		if p.stepVars, err = parseVars(sv); err != nil {
@@ -237,12 +288,12 @@ func ResolveInputs(w *Workflow, given map[string]string) (map[string]any, error)
 // a failing connector step stops the run with an error naming the step, unless the step
 // sets ignore_errors.
 func (r *Runner) Run(ctx context.Context, w *Workflow, inputs map[string]string) ([]StepResult, error) {
-	steps, err := plan(w)
+	steps, first, err := plan(w)
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range steps {
-		if p.call != nil && r.Exec == nil {
+	for _, iri := range slices.Sorted(maps.Keys(steps)) {
+		if p := steps[iri]; p.call != nil && !p.macro && r.Exec == nil {
 			return nil, fmt.Errorf("step %q: %w", p.step.Name, ErrNoExecutor)
 		}
 	}
@@ -250,13 +301,17 @@ func (r *Runner) Run(ctx context.Context, w *Workflow, inputs map[string]string)
 	if err != nil {
 		return nil, fmt.Errorf("workflow %q: %w", w.Name, err)
 	}
+	if r.Globals == nil {
+		r.Globals = map[string]any{}
+	}
 	vars := map[string]any{
-		"input": map[string]any{"params": params, "records": []any{}},
-		"steps": map[string]any{},
+		"input":      map[string]any{"params": params, "records": []any{}},
+		"steps":      map[string]any{},
+		"globalVars": r.Globals,
 	}
 	var results []StepResult
-	for _, p := range steps {
-		res, err := r.runStep(ctx, p, vars)
+	for p := first; p != nil; {
+		res, next, err := r.runPlanned(ctx, p, vars)
 		if err != nil {
 			return results, err
 		}
@@ -266,6 +321,7 @@ func (r *Runner) Run(ctx context.Context, w *Workflow, inputs map[string]string)
 				return results, err
 			}
 		}
+		p = steps[next]
 	}
 	return results, nil
 }
@@ -291,6 +347,24 @@ func (r *Runner) runStep(ctx context.Context, p *plannedStep, vars map[string]an
 		}
 		res.Output = set
 		steps[s.VarName()] = set
+	case p.record != nil:
+		rec, err := r.createRecord(p, vars)
+		if err != nil {
+			return res, err
+		}
+		res.Output = rec
+		steps[s.VarName()] = rec
+	case p.branches != nil:
+		res.Output = map[string]any{}
+		steps[s.VarName()] = res.Output
+	case p.macro:
+		env, err := r.updateMacro(p, vars)
+		if err != nil {
+			return res, err
+		}
+		res.Operation, res.Output = p.call.Operation, env
+		vars["result"] = env
+		steps[s.VarName()] = env
 	default:
 		res.Operation = p.call.Operation
 		v, err := p.params.Render(vars)

@@ -285,9 +285,9 @@ func TestRunRejectsUnsupportedBeforeRunning(t *testing.T) {
 		}, `step "Count": many: expression "{{vars.result.data.count > 10}}": unsupported syntax at "> 10"`},
 		{"for_each", func(t *testing.T) *playbook.Workflow {
 			s := connectorStep("Count", "get_agent_count", "Get Agent Count", map[string]any{})
-			s.args["for_each"] = map[string]any{"item": "{{vars.steps.Get_Agents.data}}"}
+			s.args["for_each"] = map[string]any{"item": "{{vars.steps.Get_Agents.data}}", "condition": "{{vars.item.id}}"}
 			return chain(t, nil, get, s)
-		}, `step "Count": argument "for_each" is not supported`},
+		}, `step "Count": a for_each condition is not supported`},
 		{"parallel routes", func(t *testing.T) *playbook.Workflow {
 			w := chain(t, nil, get, connectorStep("Count", "get_agent_count", "Get Agent Count", map[string]any{}))
 			w.Routes = append(w.Routes, &playbook.Route{Name: "Start -> Count", SourceStep: w.Steps[0].IRI(), TargetStep: w.Steps[2].IRI()})

@@ -92,7 +92,6 @@ func TestTemplateUnsupported(t *testing.T) {
 		{"{{ vars.x if vars.y else 2 }}", "unsupported syntax at \"if vars.y else 2\""},
 		{"{{ vars.x | regex_search('a') }}", `unsupported filter "regex_search"`},
 		{"{{ arrow.utcnow() }}", `unsupported name "arrow"`},
-		{"{{ globalVars.Demo_mode }}", `unsupported name "globalVars"`},
 		{"{{ vars.list.append(1) }}", "method calls are not supported"},
 		{"{{ vars.x | default }}", "filter default takes 1 to 2 arguments, got 0"},
 		{"{{ vars.x[vars.i] }}", "unsupported subscript"},

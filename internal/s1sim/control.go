@@ -64,12 +64,15 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 	case "POST /_sim/reset":
 		s.Reset()
 		w.WriteHeader(http.StatusNoContent)
+	case "POST /_sim/threats":
+		s.controlThreats(w, body)
 	}
 }
 
 var knownControl = map[string]bool{
 	"GET /_sim/faults": true, "PUT /_sim/faults": true, "POST /_sim/expire-tokens": true,
 	"GET /_sim/requests": true, "DELETE /_sim/requests": true, "POST /_sim/reset": true,
+	"POST /_sim/threats": true,
 }
 
 // controlInput refuses what a control call does not take, so that a typo
@@ -80,8 +83,8 @@ func controlInput(route string, q url.Values, body []byte) error {
 	for k := range q {
 		return fmt.Errorf("unknown query parameter %q", k)
 	}
-	if route == "PUT /_sim/faults" {
-		return nil // Faults.UnmarshalJSON checks every key and value
+	if route == "PUT /_sim/faults" || route == "POST /_sim/threats" {
+		return nil // their handlers check every key and value
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil

@@ -105,8 +105,10 @@
 //
 // Pagination: limit (default 10, 1..1000), skip (0..1000), cursor (opaque
 // base64 of "agent_id:<id>" or "threat_id:<id>", the last item returned),
-// countOnly, and sortOrder=desc (items are always ordered by id; other
-// sortBy values are ignored). Out-of-range values give 400
+// countOnly, and sortOrder=desc (items are ordered by id; other sortBy values
+// are ignored, except GET /threats?sortBy=updatedAt: ordered by updatedAt, ties
+// by id, its cursor naming the last (updatedAt, id), so a threat updated during
+// a walk shows again further on). Out-of-range values give 400
 // {"errors":[{"code":4000010,"title":"Validation Error","detail":"…"}]}.
 // pagination.totalItems counts every match; pagination.nextCursor is null on
 // the last page. When both cursor and skip are sent, the cursor wins and skip
@@ -185,6 +187,9 @@
 //	GET    /_sim/requests        the request log as JSON
 //	DELETE /_sim/requests        empty the request log
 //	POST   /_sim/reset           fresh fleet from the same seed
+//	POST   /_sim/threats         {"add":N,"update":M,"at":ISO,"created_before_seconds":S,
+//	                             "verdict","status","mitigation"}: add N threats and update
+//	                             the first M by id, all stamped at (ties), created S earlier
 //
 // The control endpoint refuses, with a 400 naming the key and without
 // changing anything: a PUT /_sim/faults key that is not exactly a fault

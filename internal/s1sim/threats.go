@@ -8,6 +8,10 @@ import (
 
 func (s *Simulator) listThreats(w http.ResponseWriter, r *http.Request, c *call) {
 	q := r.URL.Query()
+	if sortedByUpdate(q) {
+		s.listThreatsByUpdate(w, q, c)
+		return
+	}
 	p, err := parsePage(q, threatCursor)
 	if err != nil {
 		writeErr(w, err)

@@ -69,6 +69,8 @@ func TestAuditEveryOperation(t *testing.T) {
 		"get_hash_details":                   {"hash": threats[0].SHA1},
 		"get_threat_details":                 {"threat_id": threats[0].ID},
 		"list_all_threats":                   {"limit": 2},
+		"fetch_threats":                      {"stream": "audit", "max_items": 5},
+		"get_output_schema_threats":          {},
 		"mitigate_threats":                   {"action": "Quarantine", "threat_id": threats[1].ID},
 		"mark_threat_as_benign":              {"threat_id": threats[2].ID},
 		"commission_agent":                   {"agent_id": gone[0].ID},

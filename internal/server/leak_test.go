@@ -83,6 +83,8 @@ func TestNoSecretLeaks(t *testing.T) {
 		"mark_threat_as_benign":              {"threat_id": threat.ID},
 		"fetch_agent_logs":                   {"ids": agent.ID},
 		"list_all_threats":                   {"limit": 2},
+		"fetch_threats":                      {"max_items": 5},
+		"get_output_schema_threats":          {},
 		"update_analyst_verdict":             {"threat_id": threat.ID, "verdict": "true_positive"},
 		"change_incident_status":             {"threat_id": threat.ID, "status": "resolved"},
 		"add_note_to_a_threat":               {"threat_id": threat.ID, "text": "checked"},

@@ -168,6 +168,10 @@ class OperationsTest(unittest.TestCase):
             ("get_exclusions", {"type": "Path"}, lambda d: self.assertEqual(1, d["count"])),
             ("delete_exclusion", {"type": "Path", "value": "/opt/tools", "scope": "Tenant"},
              lambda d: self.assertEqual(1, d["affected"])),
+            ("fetch_threats", {"max_items": 5},
+             lambda d: (self.assertEqual(5, len(d["data"])), self.assertTrue(d["has_more"]),
+                        self.assertTrue(d["checkpoint"].startswith("s1cp1.")))),
+            ("get_output_schema_threats", {}, lambda d: (self.assertTrue(d["sample"]), self.assertEqual(1, len(d["data"])))),
         ]
         # Endpoints that exist only in API 2.1: on 2.0 the call fails clearly, before SentinelOne.
         only21 = [

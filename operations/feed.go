@@ -1,0 +1,183 @@
+package operations
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/fortisoar-connectors/sentinelone/connector"
+)
+
+// Feed limits.
+const (
+	defaultFeedItems = 1000
+	feedPageSize     = 1000
+)
+
+// feedAnswer is the answer of a fetch: the changes delivered, in updatedAt order, the
+// checkpoint to pass back, and whether more changes are waiting.
+type feedAnswer struct {
+	Data       []json.RawMessage `json:"data"`
+	Checkpoint string            `json:"checkpoint"`
+	HasMore    bool              `json:"has_more"`
+	Count      int               `json:"count"`
+	// Updated lists the ids of the delivered objects that were delivered before or were
+	// created before the range the call read: later changes. The others are new.
+	Updated []string `json:"updated"`
+	Stream  string   `json:"stream"`
+}
+
+// feedWalk opens a walk sorted by updatedAt ascending from low (zero: from the beginning),
+// asking pageSize items per page.
+type feedWalk func(ctx context.Context, low time.Time, pageSize int) iter.Seq2[[]json.RawMessage, error]
+
+// fetchChanges reads the changes after cp, at most max of them, and returns them with the
+// next checkpoint. Pages are walked by cursor inside the call; changes already delivered
+// within the overlap window are dropped. A call ends at a page boundary once another page
+// could exceed max, so no page is read twice by consecutive calls (but for the overlap);
+// has_more is then true when the last page was full.
+func fetchChanges(ctx context.Context, walk feedWalk, cp checkpoint, max int, decode func(json.RawMessage) (change, error)) (feedAnswer, error) {
+	low := cp.low()
+	ans := feedAnswer{Data: []json.RawMessage{}, Updated: []string{}}
+	next := cp
+	next.Seen = map[string][]string{}
+	known := map[string]bool{} // ids delivered within the window: a change of them is an update
+	for k, v := range cp.Seen {
+		next.Seen[k] = v
+		for _, id := range v {
+			known[id] = true
+		}
+	}
+	pageSize := min(max, feedPageSize)
+walk:
+	for page, err := range walk(ctx, low, pageSize) {
+		if err != nil {
+			return feedAnswer{}, err
+		}
+		for _, raw := range page {
+			c, err := decode(raw)
+			if err != nil {
+				return feedAnswer{}, err
+			}
+			if next.seen(c) {
+				continue
+			}
+			if len(ans.Data) == max {
+				ans.HasMore = true
+				break walk
+			}
+			at, err := time.Parse(time.RFC3339Nano, c.UpdatedAt)
+			if err != nil {
+				return feedAnswer{}, fmt.Errorf("object %s has updatedAt %q, not an ISO time", c.ID, c.UpdatedAt)
+			}
+			if created, err := time.Parse(time.RFC3339Nano, c.CreatedAt); known[c.ID] || err == nil && created.Before(low) {
+				ans.Updated = append(ans.Updated, c.ID)
+			}
+			ans.Data = append(ans.Data, raw)
+			next.add(c, at)
+			known[c.ID] = true
+		}
+		if len(ans.Data) >= max-pageSize/2 && len(page) == pageSize {
+			ans.HasMore = true // another page could exceed max; the walk goes on next call
+			break
+		}
+	}
+	next.prune()
+	ans.Count = len(ans.Data)
+	ans.Checkpoint = next.String()
+	return ans, nil
+}
+
+// feedParams are the params every fetch reads.
+type feedParams struct {
+	cp     checkpoint
+	max    int
+	stream string
+	ack    string
+}
+
+// readFeedParams checks checkpoint, start, max_items, stream and ack.
+func readFeedParams(args connector.Args, now time.Time) (feedParams, error) {
+	p := feedParams{max: defaultFeedItems, stream: args.String("stream"), ack: args.String("ack")}
+	if n, ok := args.Int("max_items"); ok {
+		p.max = int(n)
+	}
+	given := args.String("checkpoint")
+	start := args.String("start")
+	switch {
+	case given != "" && p.stream != "":
+		return p, &connector.ParamError{Param: "checkpoint", Message: "give either a checkpoint or a stream: a stream keeps its checkpoint on the server"}
+	case p.ack != "" && p.stream == "":
+		return p, &connector.ParamError{Param: "ack", Message: "ack acknowledges a batch of a server-side stream; give the stream too"}
+	case given != "": // start applies to the first call only: the checkpoint says where to go on
+		cp, err := parseCheckpoint("checkpoint", given)
+		if err != nil {
+			return p, &connector.ParamError{Param: "checkpoint", Message: err.Error()}
+		}
+		p.cp = cp
+	case start != "":
+		t, err := parseStart(start, now)
+		if err != nil {
+			return p, &connector.ParamError{Param: "start", Message: err.Error()}
+		}
+		p.cp.From = t.UTC().Format(time.RFC3339Nano)
+	}
+	if p.ack != "" {
+		if _, err := parseCheckpoint("ack", p.ack); err != nil {
+			return p, &connector.ParamError{Param: "ack", Message: err.Error()}
+		}
+	}
+	return p, nil
+}
+
+// runFeed serves one fetch: with a stream, from the stream's committed checkpoint (after
+// applying an ack), recording the answer's checkpoint as pending until it is acknowledged;
+// else from the given checkpoint.
+func runFeed(ctx context.Context, call *connector.Call, p feedParams, kind string, walk feedWalk, decode func(json.RawMessage) (change, error)) (feedAnswer, error) {
+	if p.stream == "" {
+		return fetchChanges(ctx, walk, p.cp, p.max, decode)
+	}
+	store, err := streamsOf(ctx, call)
+	if err != nil {
+		return feedAnswer{}, err
+	}
+	key := streamKey{Config: call.Config.ID, Stream: kind + "/" + p.stream}
+	defer lockStream(key)()
+	st, err := store.LoadStream(ctx, key.Config, key.Stream)
+	if err != nil {
+		return feedAnswer{}, fmt.Errorf("read stream %q: %w", p.stream, err)
+	}
+	if p.ack != "" {
+		switch p.ack {
+		case st.Pending:
+			st = StreamState{Committed: st.Pending, Start: st.Start}
+		case st.Committed:
+			// acknowledged already: a repeated ack changes nothing
+		default:
+			return feedAnswer{}, &connector.ParamError{Param: "ack", Message: fmt.Sprintf(
+				"is not the checkpoint of stream %q's last delivered batch; pass back the checkpoint of the last answer", p.stream)}
+		}
+	}
+	cp := checkpoint{From: st.Start}
+	if st.Start == "" {
+		st.Start = p.cp.From
+		cp.From = p.cp.From
+	}
+	if st.Committed != "" {
+		if cp, err = parseCheckpoint("the stored checkpoint", st.Committed); err != nil {
+			return feedAnswer{}, fmt.Errorf("stream %q: %w", p.stream, err)
+		}
+	}
+	ans, err := fetchChanges(ctx, walk, cp, p.max, decode)
+	if err != nil {
+		return feedAnswer{}, err
+	}
+	st.Pending = ans.Checkpoint
+	if err := store.SaveStream(ctx, key.Config, key.Stream, st); err != nil {
+		return feedAnswer{}, fmt.Errorf("record stream %q: %w", p.stream, err)
+	}
+	ans.Stream = p.stream
+	return ans, nil
+}
