@@ -66,6 +66,12 @@ type Config struct {
 	Logger *zap.Logger
 	// Observer receives request metrics; may be nil.
 	Observer Observer
+	// QueryStartInterval is the least time between two Deep Visibility query starts;
+	// DefaultQueryStartInterval when 0, no pacing when negative.
+	QueryStartInterval time.Duration
+	// QueryStartWait bounds the wait of a query start in the pacer's queue;
+	// DefaultQueryStartWait when 0.
+	QueryStartWait time.Duration
 }
 
 // Observer receives metrics about the client's traffic. Implementations must
@@ -104,6 +110,10 @@ type Client struct {
 	Hashes *HashesService
 	// System calls the /system endpoints.
 	System *SystemService
+	// Hunt calls the Deep Visibility and PowerQuery endpoints.
+	Hunt *HuntService
+	// Scripts calls the RemoteOps and file retrieval endpoints.
+	Scripts *ScriptsService
 }
 
 type service struct{ client *Client }
@@ -175,6 +185,8 @@ func New(cfg Config) (*Client, error) {
 	c.Threats = &ThreatsService{client: c}
 	c.Hashes = &HashesService{client: c}
 	c.System = &SystemService{client: c}
+	c.Hunt = &HuntService{service: service{client: c}, pacer: newQueryPacer(cfg)}
+	c.Scripts = &ScriptsService{service: service{client: c}}
 	return c, nil
 }
 
