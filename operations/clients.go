@@ -32,6 +32,9 @@ type ClientOptions struct {
 	InlineIdle time.Duration
 	// Now is the clock of idle eviction (nil → time.Now); tests move it.
 	Now func() time.Time
+	// QueryStartInterval spaces the Deep Visibility query starts of each configuration
+	// (0 → sentinelone.DefaultQueryStartInterval, SentinelOne's one a minute).
+	QueryStartInterval time.Duration
 }
 
 // Defaults of the inline client cache.
@@ -114,6 +117,7 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 func (c *Clients) build(sc sentinelone.Config, name string) (*sentinelone.Client, error) {
 	sc.RootCAs, sc.Timeout, sc.Retry = c.opts.RootCAs, c.opts.Timeout, c.opts.Retry
 	sc.Logger, sc.Observer = c.opts.Logger.With(zap.String("config", name)), c.opts.Observer
+	sc.QueryStartInterval = c.opts.QueryStartInterval
 	client, err := sentinelone.New(sc)
 	if err != nil {
 		return nil, fmt.Errorf("configuration %q: %w", name, err)

@@ -38,7 +38,6 @@ func events(ctx context.Context, client *sentinelone.Client, id, typ string, lim
 	return map[string]any{"query_id": id, "count": len(evs), "events": nonNil(evs)}, nil
 }
 
-
 var getEventsSpec = spec{name: GetEvents, run: getEvents}
 
 // GetEventsByType lists the events of one type (process, file, ip, dns, …) of a finished

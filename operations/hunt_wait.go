@@ -78,7 +78,7 @@ type fileResult struct {
 	Size          int    `json:"size"`
 	SHA256        string `json:"sha256"`
 	ContentBase64 string `json:"content_base64"`
-	Password      string `json:"password,omitempty"`
+	Password      string `json:"password"`
 	Encrypted     bool   `json:"encrypted"`
 }
 

@@ -57,7 +57,7 @@ var queryFields = map[string]func(e *Event) string{
 	"user": func(e *Event) string { return e.User },
 }
 
-var clauseRE = regexp.MustCompile(`(?i)^\s*([A-Za-z.]+)\s*(=|!=|\bcontains\b|\bin\b)\s*(.+?)\s*$`)
+var clauseRE = regexp.MustCompile(`(?i)^\s*([A-Za-z0-9.]+)\s*(=|!=|\bcontains\b|\bin\b)\s*(.+?)\s*$`)
 var andRE = regexp.MustCompile(`(?i)\s+and\s+`)
 
 // compileQuery parses the simulator's subset of the Deep Visibility query language.

@@ -287,3 +287,21 @@ func (s *Simulator) writePQ(w http.ResponseWriter, q *DVQuery) {
 	}
 	writeData(w, out)
 }
+
+// SeedQuery adds a Deep Visibility query started at started (in the past: already
+// finished), as if POST /dv/init-query had made it, and returns its id. The init limit does
+// not count it.
+func (s *Simulator) SeedQuery(query string, started time.Time) (string, error) {
+	m, err := compileQuery(query)
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hunt.queries == nil {
+		s.hunt.queries, s.hunt.lastInit = map[string]*DVQuery{}, map[string]time.Time{}
+	}
+	q := &DVQuery{ID: "q" + s.hunt.newID(), Query: query, Started: started, match: m}
+	s.hunt.queries[q.ID] = q
+	return q.ID, nil
+}
