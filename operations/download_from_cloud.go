@@ -12,6 +12,9 @@ import (
 const DownloadFromCloud = "download_from_cloud"
 
 func downloadFromCloud(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
+	if err := needs21(call, client, "GET /threats/{id}/download-from-cloud", ""); err != nil {
+		return nil, err
+	}
 	id := strings.TrimSpace(call.Args().String("threat_id"))
 	cf, err := client.Scripts.DownloadFromCloud(ctx, id)
 	if err != nil {

@@ -12,6 +12,9 @@ import (
 const GetRemoteScriptResults = "get_remote_script_results"
 
 func getRemoteScriptResults(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
+	if err := needs21(call, client, "POST /remote-scripts/fetch-files", ""); err != nil {
+		return nil, err
+	}
 	args := call.Args()
 	links, err := client.Scripts.ResultLinks(ctx, idList(args, "task_ids"))
 	if err != nil {

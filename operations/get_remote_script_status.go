@@ -12,6 +12,9 @@ import (
 const GetRemoteScriptStatus = "get_remote_script_status"
 
 func getRemoteScriptStatus(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
+	if err := needs21(call, client, "GET /remote-scripts/status", ""); err != nil {
+		return nil, err
+	}
 	id := strings.TrimSpace(call.Args().String("parent_task_id"))
 	tasks, done, err := scriptTasks(ctx, client, []string{id})
 	if err != nil {

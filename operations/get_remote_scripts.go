@@ -11,6 +11,9 @@ import (
 const GetRemoteScripts = "get_remote_scripts"
 
 func getRemoteScripts(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
+	if err := needs21(call, client, "GET /remote-scripts", ""); err != nil {
+		return nil, err
+	}
 	opts := sentinelone.ListOptions{}
 	if n, ok := call.Args().Int("limit"); ok {
 		opts.Limit = int(n)

@@ -13,6 +13,9 @@ import (
 const RunPowerQuery = "run_power_query"
 
 func runPowerQuery(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
+	if err := needs21(call, client, "POST /dv/events/pq", ""); err != nil {
+		return nil, err
+	}
 	args := call.Args()
 	q := sentinelone.PowerQuery{Query: strings.TrimSpace(args.String("query")), FromDate: strings.TrimSpace(args.String("from_date")),
 		ToDate: strings.TrimSpace(args.String("to_date")), Limit: eventLimit(args)}

@@ -36,7 +36,7 @@ func runRemoteScript(ctx context.Context, call *connector.Call, client *sentinel
 	if n, ok := args.Int("runtime_timeout"); ok {
 		run.RuntimeTimeout = int(n)
 	}
-	if err := client.Scripts.ExecuteCheck(); err != nil {
+	if err := needs21(call, client, "POST /remote-scripts/execute", ""); err != nil {
 		return nil, err
 	}
 	var parents []string

@@ -247,9 +247,3 @@ func (s *ScriptsService) UploadLinks(ctx context.Context, agentID string) ([]str
 	}
 	return out, nil
 }
-
-// ExecuteCheck fails when remote scripts cannot run in this API version, so a caller can
-// refuse before it resolves agents.
-func (s *ScriptsService) ExecuteCheck() error {
-	return s.client.only21("run remote script", "/remote-scripts/execute")
-}
