@@ -78,7 +78,7 @@ func TestRunQueryFinishesThroughTheStates(t *testing.T) {
 			require.Equal(t, "FINISHED", out.ResponseState)
 			require.NotZero(t, out.Count)
 			for _, e := range out.Events {
-				require.Equal(t, th.SHA1, e["srcProcImageSha1"])
+				require.Equal(t, th.SHA1, e["processImageSha1Hash"])
 			}
 			require.Equal(t, "FINISHED", h.sim.Sim.QueryState(out.QueryID))
 			var byType struct {

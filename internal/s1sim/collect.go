@@ -289,7 +289,11 @@ func (s *Simulator) fetchFiles(w http.ResponseWriter, _ *http.Request, c *call) 
 	var manifest []map[string]string
 	for _, p := range in.Data.Files {
 		data := []byte(fmt.Sprintf("contents of %s on %s\n", p, a.ComputerName))
-		name := strings.TrimLeft(strings.ReplaceAll(p, "\\", "/"), "/")
+		name := strings.ReplaceAll(p, "\\", "/")
+		if len(name) > 1 && name[1] == ':' { // a drive letter
+			name = name[2:]
+		}
+		name = strings.TrimLeft(name, "/")
 		files = append(files, zipFile{name: name, data: data})
 		manifest = append(manifest, map[string]string{"path": p, "status": "uploaded"})
 	}

@@ -14,30 +14,37 @@ import (
 // returns. The store is derived from the fleet: each agent has a process, a file, a network
 // (ip) and a DNS event, and each threat adds a process event running the threat's file.
 type Event struct {
-	ID                 string `json:"id"`
-	AgentID            string `json:"agentId"`
-	AgentName          string `json:"agentName"`
-	AgentUUID          string `json:"agentUuid"`
-	AgentOS            string `json:"agentOs"`
-	EventType          string `json:"eventType"`
-	ObjectType         string `json:"objectType"`
-	CreatedAt          string `json:"createdAt"`
-	ProcessName        string `json:"processName"`
-	SrcProcName        string `json:"srcProcName"`
-	SrcProcCmdLine     string `json:"srcProcCmdLine"`
-	SrcProcImageSha1   string `json:"srcProcImageSha1"`
-	SrcProcStorylineID string `json:"srcProcStorylineId"`
-	User               string `json:"user"`
-	Pid                string `json:"pid"`
-	FileFullName       string `json:"fileFullName"`
-	FileSha1           string `json:"fileSha1"`
-	SrcIP              string `json:"srcIp"`
-	DstIP              string `json:"dstIp"`
-	DstPort            string `json:"dstPort"`
-	DNSRequest         string `json:"dnsRequest"`
-	DNSResponse        string `json:"dnsResponse"`
-	SiteID             string `json:"siteId"`
-	SiteName           string `json:"siteName"`
+	ID                    string `json:"id"`
+	AgentID               string `json:"agentId"`
+	AgentName             string `json:"agentName"`
+	AgentUUID             string `json:"agentUuid"`
+	AgentOS               string `json:"agentOs"`
+	AgentVersion          string `json:"agentVersion"`
+	AgentDomain           string `json:"agentDomain"`
+	AgentIP               string `json:"agentIp"`
+	AgentGroupID          string `json:"agentGroupId"`
+	AgentMachineType      string `json:"agentMachineType"`
+	AgentNetworkStatus    string `json:"agentNetworkStatus"`
+	AgentIsActive         bool   `json:"agentIsActive"`
+	AgentInfected         bool   `json:"agentInfected"`
+	AgentIsDecommissioned bool   `json:"agentIsDecommissioned"`
+	SiteName              string `json:"siteName"`
+	EventType             string `json:"eventType"`
+	ObjectType            string `json:"objectType"`
+	CreatedAt             string `json:"createdAt"`
+	User                  string `json:"user"`
+	ProcessName           string `json:"processName"`
+	ProcessCmd            string `json:"processCmd"`
+	ProcessImageSha1Hash  string `json:"processImageSha1Hash"`
+	Pid                   string `json:"pid"`
+	FileFullName          string `json:"fileFullName"`
+	FileSha1              string `json:"fileSha1"`
+	SHA1                  string `json:"sha1"`
+	SrcIP                 string `json:"srcIp"`
+	DstIP                 string `json:"dstIp"`
+	DstPort               int    `json:"dstPort"`
+	DNSRequest            string `json:"dnsRequest"`
+	DNSResponse           string `json:"dnsResponse"`
 }
 
 // queryFields maps the Deep Visibility query fields the simulator understands (matched
@@ -48,11 +55,11 @@ var queryFields = map[string]func(e *Event) string{
 	"eventtype": func(e *Event) string { return e.EventType }, "objecttype": func(e *Event) string { return e.ObjectType },
 	"agentname": func(e *Event) string { return e.AgentName }, "endpointname": func(e *Event) string { return e.AgentName },
 	"agentuuid": func(e *Event) string { return e.AgentUUID }, "agentos": func(e *Event) string { return e.AgentOS },
-	"srcprocname": func(e *Event) string { return e.SrcProcName }, "processname": func(e *Event) string { return e.ProcessName },
-	"srcproccmdline": func(e *Event) string { return e.SrcProcCmdLine }, "srcprocimagesha1": func(e *Event) string { return e.SrcProcImageSha1 },
-	"sha1": func(e *Event) string { return e.SrcProcImageSha1 + " " + e.FileSha1 }, "tgtfilesha1": func(e *Event) string { return e.FileSha1 },
+	"srcprocname": func(e *Event) string { return e.ProcessName }, "processname": func(e *Event) string { return e.ProcessName },
+	"srcproccmdline": func(e *Event) string { return e.ProcessCmd }, "srcprocimagesha1": func(e *Event) string { return e.ProcessImageSha1Hash },
+	"sha1": func(e *Event) string { return e.SHA1 }, "tgtfilesha1": func(e *Event) string { return e.FileSha1 },
 	"tgtfilepath": func(e *Event) string { return e.FileFullName }, "filefullname": func(e *Event) string { return e.FileFullName },
-	"dstip": func(e *Event) string { return e.DstIP }, "dstport": func(e *Event) string { return e.DstPort },
+	"dstip": func(e *Event) string { return e.DstIP }, "dstport": func(e *Event) string { return strconv.Itoa(e.DstPort) },
 	"srcip": func(e *Event) string { return e.SrcIP }, "dnsrequest": func(e *Event) string { return e.DNSRequest },
 	"user": func(e *Event) string { return e.User },
 }
@@ -137,8 +144,10 @@ func (s *Simulator) events() []Event {
 		n++
 		e.ID = strconv.FormatUint(1700000000000000000+uint64(n), 10)
 		e.AgentID, e.AgentName, e.AgentUUID, e.AgentOS = a.ID, a.ComputerName, a.UUID, a.OSType
-		e.SiteID, e.SiteName, e.CreatedAt = a.SiteID, a.SiteName, stamp(at)
-		e.User = a.LastLoggedInUserName
+		e.AgentVersion, e.AgentDomain, e.AgentIP, e.AgentGroupID = a.AgentVersion, a.Domain, a.LastIPToMgmt, a.GroupID
+		e.AgentMachineType, e.AgentNetworkStatus = a.MachineType, a.NetworkStatus
+		e.AgentIsActive, e.AgentInfected, e.AgentIsDecommissioned = a.IsActive, a.Infected, a.IsDecommissioned
+		e.SiteName, e.CreatedAt, e.User = a.SiteName, stamp(at), a.LastLoggedInUserName
 		out = append(out, e)
 	}
 	for i := range s.fleet.agents {
@@ -148,21 +157,23 @@ func (s *Simulator) events() []Event {
 		if a.OSType != "windows" {
 			proc = "bash"
 		}
-		add(a, Event{EventType: "Process Creation", ObjectType: "process", ProcessName: proc, SrcProcName: proc,
-			SrcProcCmdLine: proc, SrcProcImageSha1: fakeSHA1(proc), Pid: strconv.Itoa(1000 + i)}, at)
-		add(a, Event{EventType: "File Creation", ObjectType: "file", SrcProcName: proc,
-			FileFullName: fmt.Sprintf("/tmp/report-%d.txt", i), FileSha1: fakeSHA1(fmt.Sprint("file", i))}, at.Add(time.Second))
-		add(a, Event{EventType: "IP Connect", ObjectType: "ip", SrcProcName: proc, SrcIP: a.LastIPToMgmt,
-			DstIP: fmt.Sprintf("203.0.113.%d", i%250+1), DstPort: "443"}, at.Add(2*time.Second))
-		add(a, Event{EventType: "DNS Resolved", ObjectType: "dns", SrcProcName: proc,
+		psha := fakeSHA1(proc)
+		add(a, Event{EventType: "Process Creation", ObjectType: "process", ProcessName: proc,
+			ProcessCmd: proc, ProcessImageSha1Hash: psha, SHA1: psha, Pid: strconv.Itoa(1000 + i)}, at)
+		fsha := fakeSHA1(fmt.Sprint("file", i))
+		add(a, Event{EventType: "File Creation", ObjectType: "file", ProcessName: proc,
+			FileFullName: fmt.Sprintf("/tmp/report-%d.txt", i), FileSha1: fsha, SHA1: fsha}, at.Add(time.Second))
+		add(a, Event{EventType: "IP Connect", ObjectType: "ip", ProcessName: proc, SrcIP: a.LastIPToMgmt,
+			DstIP: fmt.Sprintf("203.0.113.%d", i%250+1), DstPort: 443}, at.Add(2*time.Second))
+		add(a, Event{EventType: "DNS Resolved", ObjectType: "dns", ProcessName: proc,
 			DNSRequest: fmt.Sprintf("host%d.example.com", i%7), DNSResponse: fmt.Sprintf("203.0.113.%d", i%250+1)}, at.Add(3*time.Second))
 	}
 	for i := range s.fleet.threats {
 		t := &s.fleet.threats[i]
 		if ai, ok := s.fleet.agentIndex[t.AgentID]; ok {
 			name := t.Name
-			add(&s.fleet.agents[ai], Event{EventType: "Process Creation", ObjectType: "process", ProcessName: name, SrcProcName: name,
-				SrcProcCmdLine: t.FilePath, SrcProcImageSha1: t.SHA1, SrcProcStorylineID: t.Storyline, FileFullName: t.FilePath,
+			add(&s.fleet.agents[ai], Event{EventType: "Process Creation", ObjectType: "process", ProcessName: name,
+				ProcessCmd: t.FilePath, ProcessImageSha1Hash: t.SHA1, SHA1: t.SHA1, FileFullName: t.FilePath,
 				FileSha1: t.SHA1, Pid: strconv.Itoa(5000 + i)}, base.Add(time.Duration(i)*time.Hour))
 		}
 	}

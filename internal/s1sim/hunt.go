@@ -254,7 +254,7 @@ func (s *Simulator) pingPQ(w http.ResponseWriter, r *http.Request, _ *call) {
 	s.writePQ(w, q)
 }
 
-var defaultPQColumns = []string{"agentName", "eventType", "srcProcName", "srcProcImageSha1", "createdAt"}
+var defaultPQColumns = []string{"agentName", "eventType", "processName", "sha1", "createdAt"}
 
 // writePQ answers a PowerQuery's state; callers hold mu.
 func (s *Simulator) writePQ(w http.ResponseWriter, q *DVQuery) {

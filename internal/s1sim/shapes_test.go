@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -194,6 +195,11 @@ func shapeSamplers(t *testing.T, e *env) map[string]func() []any {
 		"hash-reputation":      func() []any { return []any{data("/web/api/v2.1/hashes/"+known.SHA1+"/reputation", nil)} },
 		"hash-verdict":         func() []any { return []any{data("/web/api/v2.1/hashes/"+known.SHA1+"/verdict", nil)} },
 		"system-info":          func() []any { return []any{data(infoPath, nil)} },
+		"dv-event": func() []any {
+			id, err := e.sim.SeedQuery(`AgentOS != "none"`, time.Now().Add(-time.Hour))
+			require.NoError(t, err)
+			return list(v21Path+"/dv/events", url.Values{"queryId": {id}, "limit": {"1000"}})
+		},
 	}
 }
 
