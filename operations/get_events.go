@@ -2,13 +2,15 @@ package operations
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
 )
 
-// GetEvents lists the events of a finished Deep Visibility query.
+// GetEvents lists the events of a finished Deep Visibility query and the distinct agents
+// they came from (agent_ids, for a following action on those hosts).
 const GetEvents = "get_events"
 
 // defaultEventLimit bounds the events returned when limit is not given.
@@ -35,7 +37,21 @@ func events(ctx context.Context, client *sentinelone.Client, id, typ string, lim
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"query_id": id, "count": len(evs), "events": nonNil(evs)}, nil
+	agents := []string{}
+	seen := map[string]bool{}
+	for _, raw := range evs {
+		var e struct {
+			AgentID string `json:"agentId"`
+		}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, describe("decode event", err)
+		}
+		if e.AgentID != "" && !seen[e.AgentID] {
+			seen[e.AgentID] = true
+			agents = append(agents, e.AgentID)
+		}
+	}
+	return map[string]any{"query_id": id, "count": len(evs), "events": nonNil(evs), "agent_ids": agents}, nil
 }
 
 var getEventsSpec = spec{name: GetEvents, run: getEvents}
