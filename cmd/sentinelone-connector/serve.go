@@ -178,7 +178,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	opts := app.Options{Logger: logger, Dev: f.dev, ExecuteTimeout: f.executeTimeout,
 		DataDir: f.dataDir, SeedFile: f.seedConfigs, SeedOverwrite: f.seedOverwrite,
-		Sim: s1sim.Options{Agents: f.simAgents, Threats: f.simThreats, QueryInitInterval: f.queryStartInterval}, SimAddr: f.simListen}
+		// The dev simulator limits query starts a little below the pacing, so that jitter
+		// between two paced starts cannot make a 429.
+		Sim: s1sim.Options{Agents: f.simAgents, Threats: f.simThreats, QueryInitInterval: f.queryStartInterval * 9 / 10}, SimAddr: f.simListen}
 	opts.Client.QueryStartInterval = f.queryStartInterval
 	if f.dev && f.dataDir != "" {
 		opts.SimCertFile, opts.SimKeyFile = filepath.Join(f.dataDir, simCertName), filepath.Join(f.dataDir, simKeyName)
