@@ -305,3 +305,11 @@ func (s *Simulator) SeedQuery(query string, started time.Time) (string, error) {
 	s.hunt.queries[q.ID] = q
 	return q.ID, nil
 }
+
+// LastQueryID returns the number of the last id the hunt state gave (a query's id is "q"
+// and a PowerQuery's "pq" followed by it), for tests that pin requests.
+func (s *Simulator) LastQueryID() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return strconv.FormatUint(1800000000000000000+s.hunt.nextID, 10)
+}
