@@ -136,12 +136,13 @@ func TestFetchedFileMatchesTheSimulatorAndTheCapRefuses(t *testing.T) {
 	var out struct {
 		Affected int `json:"affected"`
 		Files    []struct {
-			AgentID       string `json:"agent_id"`
-			Name          string `json:"name"`
-			Size          int    `json:"size"`
-			SHA256        string `json:"sha256"`
-			ContentBase64 string `json:"content_base64"`
-			Password      string `json:"password"`
+			AgentID       string   `json:"agent_id"`
+			Name          string   `json:"name"`
+			Size          int      `json:"size"`
+			SHA256        string   `json:"sha256"`
+			ContentBase64 string   `json:"content_base64"`
+			Password      string   `json:"password"`
+			Members       []string `json:"members"`
 		} `json:"files"`
 	}
 	h.ok("fetch_files_from_agent", map[string]any{"ids": agent.ID, "files": `C:\Users\a\report.docx`, "password": pw, "download": true}, &out)
@@ -160,6 +161,20 @@ func TestFetchedFileMatchesTheSimulatorAndTheCapRefuses(t *testing.T) {
 	require.Equal(t, f.SHA256, hex.EncodeToString(sum[:]))
 	require.Equal(t, len(up.Zip), f.Size)
 	require.Equal(t, pw, f.Password)
+	require.Equal(t, up.Members, f.Members, "the zip's members are named")
+	require.Equal(t, []string{"Users/a/report.docx", "manifest.json"}, f.Members)
+
+	// The guard: a filter that selects every agent is refused before any request for files.
+	_, msg := h.fail("fetch_files_from_agent", map[string]any{"computerName__like": "-", "files": "/etc/hosts", "password": pw})
+	require.Contains(t, msg, "max_targets")
+	var dry struct {
+		DryRun bool     `json:"dry_run"`
+		IDs    []string `json:"ids"`
+	}
+	h.ok("fetch_files_from_agent", map[string]any{"ids": agent.ID, "files": "/etc/hosts", "password": pw, "dry_run": true, "download": true}, &dry)
+	require.True(t, dry.DryRun)
+	require.Equal(t, []string{agent.ID}, dry.IDs)
+	require.Len(t, h.sim.Sim.Uploads(), 1, "neither the refusal nor the dry run asked for files")
 
 	status, msg := h.fail("download_from_cloud", map[string]any{"threat_id": h.sim.Sim.Threats()[0].ID, "max_file_bytes": 10})
 	require.Equal(t, http.StatusBadRequest, status)

@@ -1,6 +1,8 @@
 package operations
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -80,6 +82,8 @@ type fileResult struct {
 	ContentBase64 string `json:"content_base64"`
 	Password      string `json:"password"`
 	Encrypted     bool   `json:"encrypted"`
+	// Members are the names in a zip's directory, which ZipCrypto leaves readable.
+	Members []string `json:"members"`
 }
 
 // download reads link with the call's size cap.
@@ -100,7 +104,20 @@ func download(ctx context.Context, args connector.Args, client *sentinelone.Clie
 	}
 	sum := sha256.Sum256(b)
 	return fileResult{Name: name, Size: len(b), SHA256: hex.EncodeToString(sum[:]), ContentBase64: base64.StdEncoding.EncodeToString(b),
-		Password: password, Encrypted: password != ""}, nil
+		Password: password, Encrypted: password != "", Members: zipMembers(b)}, nil
+}
+
+// zipMembers lists the member names of a zip, none for a file that is not one.
+func zipMembers(b []byte) []string {
+	out := []string{}
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return out
+	}
+	for _, f := range zr.File {
+		out = append(out, f.Name)
+	}
+	return out
 }
 
 // queryParams reads the query params shared by create_query and run_query.
