@@ -11,7 +11,7 @@ import (
 const CreateQuery = "create_query"
 
 func createQuery(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	id, err := client.Hunt.InitQuery(ctx, dvQuery(call.Args()))
+	id, err := startQuery(ctx, client, dvQuery(call.Args()))
 	if err != nil {
 		return nil, err
 	}

@@ -88,11 +88,11 @@ type fileResult struct {
 
 // download reads link with the call's size cap.
 func download(ctx context.Context, args connector.Args, client *sentinelone.Client, link, name, password string) (fileResult, error) {
-	max := int64(DefaultMaxFileBytes)
+	capBytes := int64(DefaultMaxFileBytes)
 	if n, ok := args.Int("max_file_bytes"); ok {
-		max = n
+		capBytes = n
 	}
-	b, err := client.Download(ctx, link, max)
+	b, err := client.Download(ctx, link, capBytes)
 	if errors.Is(err, sentinelone.ErrTooLarge) {
 		return fileResult{}, connector.Errorf(connector.KindOperation, "%v; raise max_file_bytes (at most its manifest maximum) to fetch it", err)
 	}
@@ -120,11 +120,21 @@ func zipMembers(b []byte) []string {
 	return out
 }
 
-// queryParams reads the query params shared by create_query and run_query.
+// dvQuery reads the query params shared by create_query and run_query.
 func dvQuery(args connector.Args) sentinelone.DVQuery {
 	return sentinelone.DVQuery{Query: strings.TrimSpace(args.String("query")), FromDate: strings.TrimSpace(args.String("from_date")),
 		ToDate: strings.TrimSpace(args.String("to_date"))}
 }
 
-// fail wraps a wait error that is not a timeout.
+// describe says which step of an operation an error came from.
 func describe(what string, err error) error { return fmt.Errorf("%s: %w", what, err) }
+
+// startQuery starts a Deep Visibility query through the configuration's pacer; a start the
+// pacer cannot fit within its bounded wait is a busy error (503), never sent to SentinelOne.
+func startQuery(ctx context.Context, client *sentinelone.Client, q sentinelone.DVQuery) (string, error) {
+	id, err := client.Hunt.InitQuery(ctx, q)
+	if errors.Is(err, sentinelone.ErrQueryStartBusy) {
+		return "", connector.Errorf(connector.KindBusy, "%v; SentinelOne allows about one query start a minute per token, try again later", err)
+	}
+	return id, err
+}

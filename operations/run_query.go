@@ -14,7 +14,7 @@ const RunQuery = "run_query"
 
 func runQuery(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	args := call.Args()
-	id, err := client.Hunt.InitQuery(ctx, dvQuery(args))
+	id, err := startQuery(ctx, client, dvQuery(args))
 	if err != nil {
 		return nil, err
 	}
