@@ -58,6 +58,7 @@ type Operation struct {
 
 	schema *jsonschema.Schema
 	params map[string]*Param
+	none   *noParams // set by Load
 }
 
 // Param is an operation parameter or a configuration field.
@@ -168,7 +169,7 @@ func Load(data, schemaJSON []byte) (*Manifest, error) {
 		if err != nil {
 			return nil, &ManifestError{Problems: []Problem{{Pointer: fmt.Sprintf("/operations/%d/parameters", i), Message: err.Error()}}}
 		}
-		op.schema = s
+		op.schema, op.none = s, &noParams{}
 	}
 	return &m, nil
 }

@@ -157,6 +157,9 @@ func (o *Operation) Schema() json.RawMessage { return mustJSON(ParamsSchema(o.Pa
 // ValidateParams coerces raw params by the operation's rules (see the package's coercion
 // rules), applies defaults and validates the result against the operation's schema.
 func (o *Operation) ValidateParams(raw map[string]any) (Params, error) {
+	if len(raw) == 0 && o.none != nil {
+		return o.validateNone()
+	}
 	return validateParams(allParams(o.Parameters), o.schema, raw)
 }
 

@@ -68,6 +68,7 @@ type outcome struct {
 	affected int
 	dryRun   bool
 	message  string
+	resolved []resolution // how each endpoint resolved, for selections by endpoint
 }
 
 // runAction is the one path of every destructive operation: resolve the selection, report
@@ -84,8 +85,16 @@ func runAction(ctx context.Context, call *connector.Call, client *sentinelone.Cl
 		o.ids[i] = t.ID
 	}
 	call.SetTargets(o.ids)
+	if r, ok := sel.(interface{ resolutions() []resolution }); ok {
+		o.resolved = r.resolutions()
+	}
 	if o.missing, err = sel.explain(ctx, client, targets); err != nil {
 		return nil, err
+	}
+	if sc := client.PinnedScope(); sc.Pinned() && len(o.missing.NotFound) > 0 {
+		return nil, connector.Errorf(connector.KindInvalid,
+			"refusing to %s: the given %s ids %s are not inside configuration %q's scope (%s), or do not exist; nothing was done",
+			act.verb, act.noun, strings.Join(o.missing.NotFound, ", "), call.Config.Name, sc)
 	}
 	if len(targets) == 0 {
 		if m := o.missing; len(m.NotFound) > 0 && len(m.Decommissioned)+len(m.Excluded)+len(m.FilteredOut) == 0 {
@@ -190,13 +199,15 @@ type agentActionResult struct {
 	AgentIDs       []string `json:"agent_ids"`
 	Decommissioned []string `json:"decommissioned"`
 	Excluded       []string `json:"excluded"`
+	// Endpoints shows how each given endpoint resolved (empty when none were given).
+	Endpoints []resolution `json:"endpoints"`
 	// Agents (agent_action only) are the agents as SentinelOne reports them after the action.
 	Agents *[]json.RawMessage `json:"agents,omitempty"`
 }
 
 func newAgentActionResult(o *outcome) *agentActionResult {
 	return &agentActionResult{actionResult: newActionResult(o), AffectedAgents: o.affected, AgentIDs: o.ids,
-		Decommissioned: nonNil(o.missing.Decommissioned), Excluded: nonNil(o.missing.Excluded)}
+		Decommissioned: nonNil(o.missing.Decommissioned), Excluded: nonNil(o.missing.Excluded), Endpoints: nonNil(o.resolved)}
 }
 
 // threatActionResult is the data of an action on threats; threat_ids is 1.0.0's name.

@@ -62,4 +62,4 @@ func agentsByID(ctx context.Context, client *sentinelone.Client, ids []string) (
 }
 
 var agentActionSpec = spec{name: AgentAction, run: agentActionOp, destructive: true,
-	narrowing: []string{"ids", "groupIds"}, labels: map[string][]string{"action": labels(agentActions)}}
+	narrowing: []string{"ids", "groupIds", "endpoints", "siteIds", "accountIds"}, labels: map[string][]string{"action": labels(agentActions)}}

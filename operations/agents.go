@@ -17,10 +17,15 @@ import (
 // when there is an exclusion or the filter is split over several requests, skip and limit.
 type agentSelection struct {
 	filter  sentinelone.AgentFilter
-	given   []string // the ids param, for reporting ids that select nothing
+	given   []string // the ids param and the resolved endpoints, for reporting ids that select nothing
 	exclude map[string]bool
 	skip    int
 	limit   int // 0: no limit
+	// endpoints are the hostnames, addresses, MACs and UUIDs of the call; prepare resolves
+	// them into resolved and adds their agents to the ids.
+	endpoints []string
+	resolved  []resolution
+	prepared  bool
 }
 
 // agentFilterParams are the params of the agent filter. Operations declare different subsets
@@ -28,7 +33,7 @@ type agentSelection struct {
 // osTypes), so the shared selection reads each one only where it is declared, and reads no
 // name outside this list.
 var agentFilterParams = []string{
-	"ids", "groupIds", "excludeIds", "computerName__like", "agentVersions", "osTypes", "networkStatuses",
+	"ids", "endpoints", "groupIds", "siteIds", "accountIds", "excludeIds", "computerName__like", "agentVersions", "osTypes", "networkStatuses",
 	"totalMemoryGB__lt", "totalMemoryGB__gt", "coreCount__lt", "coreCount__gt",
 	"isActive", "infected", "includeDecommissioned", "isDecommissioned", "isUninstalled", "skip", "limit",
 }
@@ -39,7 +44,7 @@ var agentFilterParams = []string{
 var agentFilterNarrowing = []string{
 	"ids", "computerName__like", "agentVersions", "osTypes", "networkStatuses",
 	"totalMemoryGB__lt", "totalMemoryGB__gt", "coreCount__lt", "coreCount__gt",
-	"isActive", "infected", "isDecommissioned",
+	"isActive", "infected", "isDecommissioned", "endpoints", "groupIds", "siteIds", "accountIds",
 }
 
 // newAgentSelection maps the agent filter params to SentinelOne's filter. Memory is given in
@@ -52,6 +57,8 @@ func newAgentSelection(args connector.Args) *agentSelection {
 	sel := &agentSelection{given: p.list("ids")}
 	f := &sel.filter
 	f.IDs, f.GroupIDs = sel.given, p.list("groupIds")
+	f.SiteIDs, f.AccountIDs = p.list("siteIds"), p.list("accountIds")
+	sel.endpoints = p.list("endpoints")
 	if gb, ok := p.float("totalMemoryGB__lt"); ok {
 		f.TotalMemoryLT = ptr(int64(math.Ceil(gb * 1024)))
 	}
@@ -98,8 +105,38 @@ func newAgentSelection(args connector.Args) *agentSelection {
 
 func ptr[T any](v T) *T { return &v }
 
+// prepare resolves the endpoints of the call, once, and selects their agents beside the
+// given ids. Decommissioned agents are candidates when the selection may select them.
+func (s *agentSelection) prepare(ctx context.Context, client *sentinelone.Client) error {
+	if s.prepared || len(s.endpoints) == 0 {
+		s.prepared = true
+		return nil
+	}
+	base := sentinelone.AgentFilter{GroupIDs: s.filter.GroupIDs, SiteIDs: s.filter.SiteIDs, AccountIDs: s.filter.AccountIDs}
+	resolved, err := resolveEndpoints(ctx, client, s.endpoints, base, func(decommissioned bool) bool {
+		return len(s.filter.IsDecommissioned) == 0 || slices.Contains(s.filter.IsDecommissioned, decommissioned)
+	})
+	if err != nil {
+		return err
+	}
+	s.resolved, s.prepared = resolved, true
+	for _, r := range resolved {
+		if !slices.Contains(s.given, r.AgentID) {
+			s.given = append(s.given, r.AgentID)
+		}
+	}
+	s.filter.IDs = s.given
+	return nil
+}
+
+// resolutions returns how each endpoint resolved (after prepare).
+func (s *agentSelection) resolutions() []resolution { return s.resolved }
+
 // walk calls fn with each selected agent's raw object, in SentinelOne's order.
 func (s *agentSelection) walk(ctx context.Context, client *sentinelone.Client, fn func(raw json.RawMessage) error) error {
+	if err := s.prepare(ctx, client); err != nil {
+		return err
+	}
 	opts := sentinelone.ListOptions{Skip: s.skip, Limit: s.limit}
 	var keep func(raw json.RawMessage) (bool, error)
 	if s.exclude != nil {
@@ -157,6 +194,9 @@ func decodeAgent(raw json.RawMessage) (agentTarget, error) {
 
 // resolve lists the selected agents.
 func (s *agentSelection) resolve(ctx context.Context, client *sentinelone.Client) ([]target, error) {
+	if err := s.prepare(ctx, client); err != nil {
+		return nil, err // a refused endpoint speaks for itself
+	}
 	var out []target
 	err := s.walk(ctx, client, func(raw json.RawMessage) error {
 		a, err := decodeAgent(raw)

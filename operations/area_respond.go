@@ -1,4 +1,11 @@
 package operations
 
-// respondSpecs lists this area's operations; none yet.
-func respondSpecs() []spec { return nil }
+// respondSpecs lists the response area's operations: details, restart, enable and disable,
+// moves, the scope listings and the activity log.
+func respondSpecs() []spec {
+	return []spec{
+		getAgentDetailsSpec, restartAgentSpec, enableAgentSpec, disableAgentSpec,
+		moveAgentsToGroupSpec, moveAgentsToSiteSpec, getSitesSpec, getGroupsSpec, getAccountsSpec,
+		getActivitiesSpec, getActivityTypesSpec,
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,8 +33,12 @@ type ClientOptions struct {
 	InlineIdle time.Duration
 	// Now is the clock of idle eviction (nil → time.Now); tests move it.
 	Now func() time.Time
-	// QueryStartInterval spaces the Deep Visibility query starts of each configuration
-	// (0 → sentinelone.DefaultQueryStartInterval, SentinelOne's one a minute).
+	// RateLimits pace every configuration's requests, each configuration on its own budget
+	// (identical inline configurations share one); empty paces nothing.
+	RateLimits sentinelone.RateLimits
+	// QueryStartInterval spaces the Deep Visibility query starts of each configuration, in a
+	// queue with a bounded wait (serve sets sentinelone.DefaultQueryStartInterval, SentinelOne's
+	// one a minute); 0 paces nothing.
 	QueryStartInterval time.Duration
 }
 
@@ -102,7 +107,11 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := c.build(sc, cfg.Name)
+	lim := sentinelone.NewLimiter(c.opts.RateLimits)
+	if old, ok := c.cache[key]; ok {
+		lim = old.client.Limiter() // a changed configuration keeps its budget
+	}
+	client, err := c.build(sc, cfg.Name, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -113,9 +122,10 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 	return client, nil
 }
 
-// build makes a client of sc with the server-wide options; name labels its logs.
-func (c *Clients) build(sc sentinelone.Config, name string) (*sentinelone.Client, error) {
-	sc.RootCAs, sc.Timeout, sc.Retry = c.opts.RootCAs, c.opts.Timeout, c.opts.Retry
+// build makes a client of sc with the server-wide options and the configuration's limiter;
+// name labels its logs.
+func (c *Clients) build(sc sentinelone.Config, name string, lim *sentinelone.Limiter) (*sentinelone.Client, error) {
+	sc.RootCAs, sc.Timeout, sc.Retry, sc.Limiter = c.opts.RootCAs, c.opts.Timeout, c.opts.Retry, lim
 	sc.Logger, sc.Observer = c.opts.Logger.With(zap.String("config", name)), c.opts.Observer
 	sc.QueryStartInterval = c.opts.QueryStartInterval
 	client, err := sentinelone.New(sc)
@@ -187,6 +197,13 @@ func clientConfig(v map[string]any) (sentinelone.Config, error) {
 	if cfg.APIVersion == "" {
 		cfg.APIVersion = sentinelone.APIVersion21
 	}
+	var err error
+	if cfg.Pin.SiteIDs, err = scopeIDs(v, "scope_site_ids"); err != nil {
+		return cfg, err
+	}
+	if cfg.Pin.AccountIDs, err = scopeIDs(v, "scope_account_ids"); err != nil {
+		return cfg, err
+	}
 	if _, err := sentinelone.NormalizeHost(cfg.Host); err != nil {
 		return cfg, connector.InvalidParam("host_name", "%v", err)
 	}
@@ -195,6 +212,27 @@ func clientConfig(v map[string]any) (sentinelone.Config, error) {
 		return cfg, credentialsParam(missing)
 	}
 	return cfg, nil
+}
+
+// scopeIDs reads a pinned-scope field: numeric SentinelOne ids separated by commas (the
+// manifest's list rule checks them too; this keeps a value that bypassed it from pinning
+// a different scope than it says).
+func scopeIDs(v map[string]any, name string) ([]string, error) {
+	s, _ := v[name].(string)
+	var out []string
+	for _, id := range strings.Split(s, ",") {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		if strings.Trim(id, "0123456789") != "" || len(id) > 24 {
+			return nil, connector.InvalidParam(name, "%q is not a numeric SentinelOne id", id)
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // client returns the SentinelOne client for a call.

@@ -22,6 +22,9 @@ type countResult struct {
 // get_agents. Long id lists are counted in parts that each fit a request line.
 func getAgentCount(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	sel := newAgentSelection(call.Args())
+	if err := sel.prepare(ctx, client); err != nil {
+		return nil, err
+	}
 	n, err := countSplit(ctx, sel.filter.Filter(), client.Agents.Count)
 	if err != nil {
 		return nil, err

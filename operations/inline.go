@@ -97,7 +97,8 @@ func (c *Clients) forInline(cfg *connector.Config) (*sentinelone.Client, error) 
 		}
 		c.retireLocked(oldest, "the inline client cache is full")
 	}
-	client, err := c.build(sc, key.label())
+	// One client per digest, so identical inline configurations share its limiter too.
+	client, err := c.build(sc, key.label(), sentinelone.NewLimiter(c.opts.RateLimits))
 	if err != nil {
 		return nil, err
 	}

@@ -73,9 +73,48 @@ func bind(clients *Clients, s spec) connector.Handler {
 		if err != nil {
 			return nil, err
 		}
-		data, err := s.run(ctx, call, client)
-		return data, settingsHint(err, call.Config)
+		out, err := s.run(ctx, call, client)
+		return out, settingsHint(scopeErrorOf(call.Operation, err), call.Config)
 	})
+}
+
+// scopeParams are, per SentinelOne filter key, the params that may have asked for it.
+var scopeParams = map[string][]string{
+	"ids": {"ids", "agent_id"}, "threatIds": {"threat_id"}, "groupIds": {"groupIds", "group_id", "scope_ids"},
+	"siteIds": {"siteIds", "site_id", "scope_ids"}, "accountIds": {"accountIds", "scope_ids"}, "tenant": {"scope"},
+	"entryIds": {"hash", "value"},
+}
+
+// scopeErrorOf is scopeError naming the operation's own param (SentinelOne's "ids" is the
+// agent_id of the single-agent operations, "threatIds" the threat_id).
+func scopeErrorOf(op *connector.Operation, err error) error {
+	var se *sentinelone.ScopeError
+	var pe *connector.ParamError
+	if errors.As(err, &se) && se.Key != "" && !errors.As(err, &pe) {
+		for _, name := range scopeParams[se.Key] {
+			if op.Param(name) != nil {
+				return connector.InvalidParam(name, "%v", se)
+			}
+		}
+	}
+	return scopeError(err)
+}
+
+// scopeError turns a request outside the configuration's pinned scope into a parameter
+// error naming the param that asked for it, and an answer outside it into a refusal.
+func scopeError(err error) error {
+	var se *sentinelone.ScopeError
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	var pe *connector.ParamError
+	if errors.As(err, &pe) {
+		return err
+	}
+	if se.Key == "" {
+		return connector.Errorf(connector.KindOperation, "%v", se)
+	}
+	return connector.InvalidParam(se.Key, "%v", se)
 }
 
 // settingsHint adds to a rejected-credentials error which configuration fields to check:

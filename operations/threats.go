@@ -12,10 +12,11 @@ import (
 
 // threatFilterParams are the params of the threat filter; list_all_threats declares all
 // but threat_id.
-var threatFilterParams = []string{"threat_id", "agent_id", "contentHash", "threatName", "fromScan", "isHidden", "skip", "limit"}
+var threatFilterParams = []string{"threat_id", "agent_id", "contentHash", "threatName", "fromScan", "isHidden", "skip", "limit",
+	"siteIds", "accountIds", "groupIds"}
 
 // threatFilterNarrowing are the params that narrow a threat selection.
-var threatFilterNarrowing = []string{"threat_id", "contentHash", "threatName", "agent_id"}
+var threatFilterNarrowing = []string{"threat_id", "contentHash", "threatName", "agent_id", "siteIds", "accountIds", "groupIds"}
 
 // scanInitiators are the 2.1 initiatedBy values of threats found by a scan.
 var scanInitiators = []string{"full_disk_scan", "on_demand_scan"}
@@ -40,6 +41,7 @@ func newThreatSelection(args connector.Args, version string) (*threatSelection, 
 	sel := &threatSelection{given: p.list("threat_id")}
 	f := &sel.filter
 	f.IDs, f.AgentIDs = sel.given, p.list("agent_id")
+	f.SiteIDs, f.AccountIDs, f.GroupIDs = p.list("siteIds"), p.list("accountIds"), p.list("groupIds")
 	if h := strings.TrimSpace(p.string("contentHash")); h != "" {
 		f.ContentHashes = []string{strings.ToLower(h)}
 	}

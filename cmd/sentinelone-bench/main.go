@@ -1,6 +1,8 @@
 // Command sentinelone-bench measures a built sentinelone-connector end to end on loopback:
 // the connector's overhead over a direct SentinelOne call, its execute throughput, and
-// get_agents streaming over a large fleet (time against a direct walk, peak RSS and heap).
+// get_agents streaming over a large fleet (time against a direct walk, peak RSS and heap),
+// and rate-limit pacing against a simulator that limits requests per token; it prints every
+// goal beside its figure with PASS or FAIL.
 // It builds nothing: it runs the binary given by --binary as two processes, `simulate` and
 // `serve`, and stops both before it exits.
 package main
@@ -40,7 +42,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var timeout time.Duration
 	var keep bool
 	fs.StringVar(&cfg.Binary, "binary", "dist/sentinelone-connector", "the built connector binary")
-	fs.StringVar(&cfg.Parts, "parts", "abc", "measurements to run: a overhead, b throughput, c big list")
+	fs.StringVar(&cfg.Parts, "parts", "abcd", "measurements to run: a overhead, b throughput, c big list, d rate-limit pacing")
 	fs.IntVar(&cfg.Requests, "requests", 2000, "a: timed sequential requests on each path")
 	fs.IntVar(&cfg.Warmup, "warmup", 200, "a: untimed requests on each path first")
 	fs.StringVar(&levels, "concurrency", "1,4,16,64", "b: comma-separated concurrency levels")
@@ -48,8 +50,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.MaxExecutes, "max-executes", 64, "the connector's execute cap (serve --max-executes)")
 	fs.IntVar(&cfg.ListAgents, "agents", 100000, "c: agents in the simulator's fleet")
 	fs.IntVar(&cfg.ListLimit, "limit", 100000, "c: get_agents limit")
-	fs.IntVar(&cfg.ListRuns, "runs", 2, "c: runs of each walk; the best counts")
+	fs.IntVar(&cfg.ListRuns, "runs", 3, "c: runs of each walk; the best counts")
 	fs.DurationVar(&cfg.HeapEvery, "heap-every", 100*time.Millisecond, "c: /metrics scrape interval")
+	fs.IntVar(&cfg.PacedCalls, "paced-calls", 500, "d: executes sent at once")
+	fs.Float64Var(&cfg.PacedLimit, "paced-limit", 20, "d: /agents requests/s per token, in the simulator and the connector")
+	fs.StringVar(&cfg.CPUProfile, "cpu-profile", "", "b: write a CPU profile of the connector at the highest concurrency to this file")
 	fs.StringVar(&jsonOut, "json", "", "also write the figures as JSON to this file")
 	fs.StringVar(&workDir, "work-dir", "", "directory for logs, certificate and data (default: a temporary one, removed unless the run fails)")
 	fs.BoolVar(&keep, "keep", false, "keep the work directory")
@@ -68,8 +73,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.Concurrency = append(cfg.Concurrency, n)
 	}
 	switch {
-	case strings.Trim(cfg.Parts, "abc") != "" || cfg.Parts == "":
-		return fmt.Errorf("--parts: %q: use letters among a, b and c", cfg.Parts)
+	case strings.Trim(cfg.Parts, "abcd") != "" || cfg.Parts == "":
+		return fmt.Errorf("--parts: %q: use letters among a, b, c and d", cfg.Parts)
+	case cfg.PacedCalls < 1 || !(cfg.PacedLimit > 0):
+		return errors.New("--paced-calls must be at least 1 and --paced-limit positive")
 	case cfg.Requests < 1 || cfg.Warmup < 0 || cfg.ListRuns < 1:
 		return errors.New("--requests and --runs must be at least 1, --warmup not negative")
 	case cfg.Duration <= 0 || cfg.HeapEvery <= 0:

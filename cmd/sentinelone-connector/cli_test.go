@@ -106,7 +106,7 @@ func TestOperationsAndDescribe(t *testing.T) {
 
 	_, errOut, code := cli(t, "describe", "get_agent")
 	assert.Equal(t, 2, code)
-	assert.Contains(t, errOut, `has no operation "get_agent"; closest: get_agents, get_agent_count, get_agent_passphrase`)
+	assert.Contains(t, errOut, `has no operation "get_agent"; closest: get_agents, get_agent_count, get_agent_details`)
 	_, _, code = cli(t, "describe")
 	assert.Equal(t, 2, code)
 }
@@ -149,7 +149,7 @@ func TestExecUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"exec"}, "name the OPERATION"},
-		{[]string{"exec", "get_agent", "--dev"}, `closest: get_agents, get_agent_count, get_agent_passphrase`},
+		{[]string{"exec", "get_agent", "--dev"}, `closest: get_agents, get_agent_count, get_agent_details`},
 		{[]string{"exec", "get_agents", "--dev", "limit"}, `want name=value, got "limit"`},
 		{[]string{"exec", "get_agents", "--dev", "limit=1", "limit=2"}, `parameter "limit" is given twice`},
 		{[]string{"exec", "get_agents", "--dev", "--params", "[1]"}, "--params must be a JSON object"},

@@ -47,6 +47,8 @@ type serveFlags struct {
 	simAgents       int
 	simThreats      int
 	simListen       string
+	rateLimits      sentinelone.RateLimits
+	pprof           bool
 	// queryStartInterval spaces each configuration's Deep Visibility query starts.
 	queryStartInterval time.Duration
 }
@@ -119,6 +121,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.simListen, "sim-listen", env("CONNECTOR_SIM_LISTEN", DefaultSimListen), "loopback address of the embedded simulator (--dev); 127.0.0.1:0 picks a free port (env CONNECTOR_SIM_LISTEN)")
 	fs.IntVar(&f.simAgents, "sim-agents", s1sim.DefaultAgents, "agents in the embedded simulator's fleet (--dev)")
 	fs.IntVar(&f.simThreats, "sim-threats", s1sim.DefaultThreats, "threats in the embedded simulator (--dev)")
+	var rates string
+	fs.StringVar(&rates, "rate-limits", env("CONNECTOR_RATE_LIMITS", "default"), "pace each configuration's SentinelOne requests: default (the documented limits), off, or class=requests-per-second[:burst],… over the defaults, e.g. agents=50:5 (env CONNECTOR_RATE_LIMITS)")
+	fs.BoolVar(&f.pprof, "pprof", boolean("CONNECTOR_PPROF"), "serve Go's runtime profiles at /debug/pprof/, behind the API token (env CONNECTOR_PPROF)")
 	if perr := parseFlags(fs, args); perr != nil {
 		return nil, perr
 	}
@@ -127,6 +132,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	if f.rateLimits, err = sentinelone.ParseRateLimits(rates); err != nil {
+		return nil, fmt.Errorf("serve: --rate-limits (env CONNECTOR_RATE_LIMITS): %w", err)
 	}
 	if f.dataDir == "" && !f.dev {
 		return nil, errors.New("serve: --data-dir (env CONNECTOR_DATA_DIR) is required: it holds the SentinelOne configurations")
@@ -201,6 +209,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	opts.Server.APIToken, opts.Server.PublicMetrics, opts.Server.MaxConcurrentExecutes = token, f.publicMetrics, f.maxExecutes
+	opts.Server.Pprof, opts.Client.RateLimits = f.pprof, f.rateLimits
 	a, err := app.New(ctx, opts)
 	if err != nil {
 		if f.dev && errors.Is(err, syscall.EADDRINUSE) {
@@ -238,7 +247,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if a.Sim != nil {
 		printSimBanner(stdout, a.Sim.URL, opts.SimCertFile)
 	}
-	logger.Info("serving", zap.String("addr", l.Addr().String()), zap.Bool("dev", f.dev), zap.Bool("tls", f.tlsCert != ""))
+	logger.Info("serving", zap.String("addr", l.Addr().String()), zap.Bool("dev", f.dev), zap.Bool("tls", f.tlsCert != ""),
+		zap.String("rate_limits", f.rateLimits.String()), zap.Bool("pprof", f.pprof))
 
 	errc := make(chan error, 1)
 	go func() {

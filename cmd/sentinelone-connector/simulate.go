@@ -40,6 +40,8 @@ func parseSimulateFlags(args []string, stderr io.Writer) (opts s1sim.Options, li
 	fs.IntVar(&f.DropNext, "drop-next", 0, "drop the connection of the next N API requests")
 	fs.Float64Var(&f.DropRate, "drop-rate", 0, "probability (0..1) of dropping a connection")
 	fs.BoolVar(&f.Down, "down", false, "answer every API request with 503")
+	var rates string
+	fs.StringVar(&rates, "rate-limits", "", "per-token limits by endpoint class, e.g. agents=20,threats=10 (requests/s; 429 past them)")
 	fs.BoolVar(&verbose, "verbose", false, "log every API request (method, path, status) to stderr")
 	if err = parseFlags(fs, args); err != nil {
 		return opts, "", "", false, err
@@ -52,6 +54,9 @@ func parseSimulateFlags(args []string, stderr io.Writer) (opts s1sim.Options, li
 		return opts, "", "", false, errors.New("simulate: --agents must be at least 1 and --threats not negative")
 	case opts.TokenTTL <= 0:
 		return opts, "", "", false, errors.New("simulate: --token-ttl must be positive")
+	}
+	if opts.RateLimits, err = s1sim.ParseRateLimits(rates); err != nil {
+		return opts, "", "", false, fmt.Errorf("simulate: --rate-limits: %w", err)
 	}
 	if err := f.Validate(); err != nil {
 		return opts, "", "", false, fmt.Errorf("simulate: %w", err)
@@ -84,6 +89,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(stdout, "SentinelOne simulator listening on %s (%d agents, %d threats, seed %d)\n",
 		srv.URL, opts.Agents, opts.Threats, opts.Seed)
+	if len(opts.RateLimits) > 0 {
+		fmt.Fprintf(stdout, "rate limits per token: %s requests/s\n", s1sim.FormatRateLimits(opts.RateLimits))
+	}
 	fmt.Fprintf(stdout, "accounts: %s (read-write), %s (read-only); passwords and API tokens: go doc ./internal/s1sim\n",
 		s1sim.AdminUser, s1sim.ViewerUser)
 	fmt.Fprintf(stdout, "control endpoint: %s/_sim/faults, /_sim/requests, /_sim/expire-tokens, /_sim/reset\n", srv.URL)

@@ -144,7 +144,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			a.Close()
 			return nil, err
 		}
-		opts.Configs = a.Store
+		// Executes resolve through the cache: no bbolt read or decryption per call.
+		opts.Configs = configstore.NewCache(a.Store)
 	}
 	if opts.Configs == nil {
 		opts.Configs = connector.NewStaticConfigs()

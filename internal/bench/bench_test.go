@@ -227,7 +227,7 @@ func TestMeasureOverheadAndThroughput(t *testing.T) {
 	assert.Equal(t, 20, o.Direct.N)
 	assert.Positive(t, o.RatioP50)
 
-	tp, err := measureThroughput(ctx, s.connector, 3, 100*time.Millisecond)
+	tp, err := measureThroughput(ctx, s.connector.AgentCount, 3, 100*time.Millisecond)
 	require.NoError(t, err)
 	assert.Equal(t, 3, tp.Concurrency)
 	assert.Equal(t, tp.Requests, tp.Latency.N)
@@ -238,7 +238,11 @@ func TestMeasureOverheadAndThroughput(t *testing.T) {
 func TestHeapSampler(t *testing.T) {
 	s := newDevStack(t, 10)
 	h := startHeapSampler(context.Background(), s.connector, 5*time.Millisecond)
-	time.Sleep(50 * time.Millisecond)
+	// The sampler samples at once, then on every tick: wait for its first two samples (the
+	// first answer may be slow on a loaded machine), then stop it.
+	for deadline := time.Now().Add(10 * time.Second); h.taken.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	p := h.stop()
 	require.NoError(t, p.err)
 	assert.GreaterOrEqual(t, p.samples, 2)

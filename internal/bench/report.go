@@ -21,7 +21,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		for _, row := range []struct {
 			name string
 			s    Summary
-		}{{"connector", o.Connector}, {"direct", o.Direct}} {
+		}{{"connector", o.Connector}, {"direct", o.Direct}, {"hop (GET /healthz)", o.Hop}} {
 			fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", row.name,
 				ms(row.s.Min), ms(row.s.Mean), ms(row.s.P50), ms(row.s.P90), ms(row.s.P99), ms(row.s.Max))
 		}
@@ -30,14 +30,22 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+		fmt.Fprintf(w, "floor: direct + hop = %.2fx direct at p50; the connector's own work: %+.3f ms at p50\n",
+			o.FloorP50, ms(o.Connector.P50-o.Direct.P50-o.Hop.P50))
 		fmt.Fprintln(w)
 	}
 	if len(r.Throughput) > 0 {
-		fmt.Fprintln(w, "b) throughput of get_agent_count executes")
-		fmt.Fprintln(tw, "concurrency\trequests\treq/s\tp50 ms\tp99 ms\t503s\terrors\t")
-		for _, t := range r.Throughput {
-			fmt.Fprintf(tw, "%d\t%d\t%.0f\t%.3f\t%.3f\t%d\t%d\t\n", t.Concurrency, t.Requests, t.PerSecond,
+		fmt.Fprintln(w, "b) throughput of get_agent_count executes, and of GET /agents/count direct at the same level")
+		fmt.Fprintln(tw, "concurrency\trequests\treq/s\tp50 ms\tp99 ms\t503s\terrors\tdirect req/s\tdirect p50 ms\tdirect p99 ms\tratio\t")
+		for i, t := range r.Throughput {
+			fmt.Fprintf(tw, "%d\t%d\t%.0f\t%.3f\t%.3f\t%d\t%d\t", t.Concurrency, t.Requests, t.PerSecond,
 				ms(t.Latency.P50), ms(t.Latency.P99), t.Rejected, t.Errors)
+			if i < len(r.DirectThroughput) {
+				d := r.DirectThroughput[i]
+				fmt.Fprintf(tw, "%.0f\t%.3f\t%.3f\t%.2fx\t\n", d.PerSecond, ms(d.Latency.P50), ms(d.Latency.P99), t.PerSecond/d.PerSecond)
+			} else {
+				fmt.Fprint(tw, "-\t-\t-\t-\t\n")
+			}
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -62,6 +70,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "connector peak RSS (VmHWM): %.1f MiB, %s the %.0f MiB goal\n", mib(l.PeakRSS), verdict, mib(l.RSSGoal))
 		fmt.Fprintf(w, "connector peak Go heap: in use %.1f MiB, from the OS %.1f MiB (%d /metrics samples)\n",
 			mib(l.PeakHeapInuse), mib(l.PeakHeapSys), l.HeapSamples)
+		fmt.Fprintln(w)
 	}
+	r.writePacing(w)
+	r.writeGoals(w)
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,7 +16,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
@@ -53,6 +51,13 @@ type Config struct {
 	// HeapEvery is the /metrics scrape interval during part c.
 	HeapEvery time.Duration
 
+	// PacedCalls executes are sent at once in part d against PacedLimit requests/s.
+	PacedCalls int
+	PacedLimit float64
+	// CPUProfile, when set, receives a CPU profile of the connector taken during part b's
+	// highest concurrency level.
+	CPUProfile string
+
 	// Progress receives one line per step; may be nil.
 	Progress io.Writer
 }
@@ -78,6 +83,11 @@ type Overhead struct {
 	DiffP99  float64 `json:"diff_p99_ms"`
 	RatioP50 float64 `json:"ratio_p50"`
 	RatioP99 float64 `json:"ratio_p99"`
+	// Hop is GET /healthz on the connector, timed in the same rounds: the loopback HTTP
+	// exchange every execute adds. FloorP50 is (direct + hop) / direct at p50, the ratio of a
+	// connector that did no work of its own.
+	Hop      Summary `json:"hop"`
+	FloorP50 float64 `json:"floor_ratio_p50"`
 }
 
 // Throughput is one concurrency level of part b.
@@ -122,7 +132,11 @@ type Report struct {
 	Machine    Machine      `json:"machine"`
 	Overhead   *Overhead    `json:"overhead,omitempty"`
 	Throughput []Throughput `json:"throughput,omitempty"`
-	List       *List        `json:"list,omitempty"`
+	// DirectThroughput is part b's direct GET /agents/count at the same levels.
+	DirectThroughput []Throughput `json:"direct_throughput,omitempty"`
+	List             *List        `json:"list,omitempty"`
+	Pacing           *Pacing      `json:"pacing,omitempty"`
+	Goals            []Goal       `json:"goals,omitempty"`
 }
 
 var (
@@ -164,7 +178,7 @@ func childEnv(extra ...string) []string {
 
 // startStack starts the simulator with agents agents and a connector configured through
 // the environment to use it, each in its own subdirectory of cfg.WorkDir named after tag.
-func startStack(ctx context.Context, cfg Config, tag string, agents, conns int) (s *stack, err error) {
+func startStack(ctx context.Context, cfg Config, tag string, agents, conns int, extra stackArgs) (s *stack, err error) {
 	dir := filepath.Join(cfg.WorkDir, tag)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -177,7 +191,7 @@ func startStack(ctx context.Context, cfg Config, tag string, agents, conns int) 
 	}()
 	cert := filepath.Join(dir, "sim.pem")
 	s.sim, err = StartProcess(ctx, "simulator", cfg.Binary,
-		[]string{"simulate", "--listen", "127.0.0.1:0", "--agents", strconv.Itoa(agents), "--cert-out", cert},
+		append([]string{"simulate", "--listen", "127.0.0.1:0", "--agents", strconv.Itoa(agents), "--cert-out", cert}, extra.sim...),
 		childEnv(), filepath.Join(dir, "simulate.log"), simAnnounce)
 	if err != nil {
 		return s, err
@@ -196,8 +210,8 @@ func startStack(ctx context.Context, cfg Config, tag string, agents, conns int) 
 	}
 	apiToken := hex.EncodeToString(token)
 	s.conn, err = StartProcess(ctx, "connector", cfg.Binary,
-		[]string{"serve", "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0",
-			"--ca-bundle", cert, "--max-executes", strconv.Itoa(cfg.MaxExecutes)},
+		append([]string{"serve", "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0",
+			"--ca-bundle", cert, "--max-executes", strconv.Itoa(cfg.MaxExecutes), "--pprof"}, extra.serve(cfg)...),
 		childEnv("CONNECTOR_API_TOKEN="+apiToken,
 			"SENTINELONE_CONFIG_NAME="+ConfigName, "SENTINELONE_HOST="+s.sim.URL,
 			"SENTINELONE_USERNAME="+s1sim.AdminUser, "SENTINELONE_PASSWORD="+s1sim.AdminPassword,
@@ -235,7 +249,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			conns = max(conns, c+4)
 		}
 		progress("starting the simulator (%d agents) and the connector", s1sim.DefaultAgents)
-		s, err := startStack(ctx, cfg, "small", s1sim.DefaultAgents, conns)
+		s, err := startStack(ctx, cfg, "small", s1sim.DefaultAgents, conns, stackArgs{})
 		if err != nil {
 			return rep, err
 		}
@@ -247,22 +261,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 		}
 		if strings.Contains(cfg.Parts, "b") {
-			for _, c := range cfg.Concurrency {
-				progress("b: get_agent_count at concurrency %d for %s", c, cfg.Duration)
-				t, err := measureThroughput(ctx, s.connector, c, cfg.Duration)
-				if err != nil {
-					return rep, err
-				}
-				rep.Throughput = append(rep.Throughput, t)
+			if err := measureThroughputs(ctx, s, cfg, rep, progress); err != nil {
+				return rep, err
 			}
 		}
 		if err := s.Close(); err != nil {
 			return rep, err
 		}
 	}
+	if strings.Contains(cfg.Parts, "d") {
+		progress("d: %d get_agent_count executes at once against a simulator limiting /agents to %g requests/s per token", cfg.PacedCalls, cfg.PacedLimit)
+		var err error
+		if rep.Pacing, err = measurePacing(ctx, cfg, cfg.PacedCalls, cfg.PacedLimit); err != nil {
+			return rep, err
+		}
+	}
 	if strings.Contains(cfg.Parts, "c") {
 		progress("c: starting the simulator (%d agents) and the connector", cfg.ListAgents)
-		s, err := startStack(ctx, cfg, "large", cfg.ListAgents, 4)
+		s, err := startStack(ctx, cfg, "large", cfg.ListAgents, 4, stackArgs{})
 		if err != nil {
 			return rep, err
 		}
@@ -274,6 +290,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return rep, err
 		}
 	}
+	rep.Goals = goals(rep)
 	return rep, nil
 }
 
@@ -298,247 +315,3 @@ func machine(cfg Config) Machine {
 // countQuery is the filter get_agent_count sends for an execute without params: the
 // connector leaves decommissioned agents out.
 var countQuery = url.Values{"isDecommissioned": {"false"}}
-
-// measureOverhead times n get_agent_count executes and n direct counts of the same filter,
-// alternating which goes first, after warm untimed rounds.
-func measureOverhead(ctx context.Context, s *stack, warm, n int) (*Overhead, error) {
-	viaConn := func() (time.Duration, int, error) {
-		start := time.Now()
-		c, err := s.connector.AgentCount(ctx)
-		return time.Since(start), c, err
-	}
-	direct := func() (time.Duration, int, error) {
-		start := time.Now()
-		c, err := s.console.AgentCount(ctx, countQuery)
-		return time.Since(start), c, err
-	}
-	conn := make([]time.Duration, 0, n)
-	dir := make([]time.Duration, 0, n)
-	for i := range warm + n {
-		first, second := viaConn, direct
-		if i%2 == 1 {
-			first, second = direct, viaConn
-		}
-		d1, c1, err := first()
-		if err != nil {
-			return nil, err
-		}
-		d2, c2, err := second()
-		if err != nil {
-			return nil, err
-		}
-		if c1 != c2 {
-			return nil, fmt.Errorf("the connector and the simulator disagree on the count: %d and %d", c1, c2)
-		}
-		if i < warm {
-			continue
-		}
-		if i%2 == 1 {
-			d1, d2 = d2, d1
-		}
-		conn, dir = append(conn, d1), append(dir, d2)
-	}
-	o := &Overhead{Connector: Summarize(conn), Direct: Summarize(dir)}
-	o.DiffP50 = ms(o.Connector.P50 - o.Direct.P50)
-	o.DiffP99 = ms(o.Connector.P99 - o.Direct.P99)
-	o.RatioP50 = float64(o.Connector.P50) / float64(o.Direct.P50)
-	o.RatioP99 = float64(o.Connector.P99) / float64(o.Direct.P99)
-	return o, nil
-}
-
-// measureThroughput runs c workers that execute get_agent_count back to back for d (after a
-// warm-up of d/10, at most 1s) and counts what completed. Requests refused with 503 by the
-// execute cap are counted apart and not timed.
-func measureThroughput(ctx context.Context, conn *Connector, c int, d time.Duration) (Throughput, error) {
-	type result struct {
-		lat             []time.Duration
-		rejected, other int
-		firstErr        error
-	}
-	phase := func(d time.Duration, keep bool) ([]result, time.Duration) {
-		results := make([]result, c)
-		var wg sync.WaitGroup
-		start := time.Now()
-		end := start.Add(d)
-		for w := range c {
-			wg.Go(func() {
-				r := &results[w]
-				for time.Now().Before(end) && ctx.Err() == nil {
-					t := time.Now()
-					_, err := conn.AgentCount(ctx)
-					lat := time.Since(t)
-					var he *HTTPError
-					switch {
-					case err == nil:
-						if keep {
-							r.lat = append(r.lat, lat)
-						}
-					case errors.As(err, &he) && he.Status == http.StatusServiceUnavailable:
-						r.rejected++
-					default:
-						r.other++
-						if r.firstErr == nil {
-							r.firstErr = err
-						}
-					}
-				}
-			})
-		}
-		wg.Wait()
-		return results, time.Since(start)
-	}
-	phase(min(d/10, time.Second), false)
-	results, elapsed := phase(d, true)
-	if err := ctx.Err(); err != nil {
-		return Throughput{}, err
-	}
-	t := Throughput{Concurrency: c, Seconds: elapsed.Seconds()}
-	var all []time.Duration
-	var firstErr error
-	for _, r := range results {
-		all = append(all, r.lat...)
-		t.Rejected += r.rejected
-		t.Errors += r.other
-		if firstErr == nil {
-			firstErr = r.firstErr
-		}
-	}
-	if len(all) == 0 {
-		return t, fmt.Errorf("no execute succeeded at concurrency %d: %v", c, firstErr)
-	}
-	t.Requests = len(all)
-	t.PerSecond = float64(t.Requests) / elapsed.Seconds()
-	t.Latency = Summarize(all)
-	return t, nil
-}
-
-// measureList times get_agents over the whole fleet against a direct cursor walk of the same
-// agents, while sampling the connector's Go heap, and reads the connector's peak RSS last.
-func measureList(ctx context.Context, s *stack, cfg Config, progress func(string, ...any)) (*List, error) {
-	l := &List{Agents: cfg.ListAgents, Limit: cfg.ListLimit, RSSGoal: RSSGoal}
-	want := min(cfg.ListAgents, cfg.ListLimit)
-	// includeDecommissioned leaves the filter empty, so both walks read the same agents.
-	params := map[string]any{"limit": cfg.ListLimit, "includeDecommissioned": true}
-	sampler := startHeapSampler(ctx, s.connector, cfg.HeapEvery)
-	defer sampler.stop()
-	var best, bestDirect time.Duration
-	for run := range cfg.ListRuns {
-		progress("c: run %d/%d: direct cursor walk of /agents (limit %d per page)", run+1, cfg.ListRuns, 1000)
-		cpu0, err := cpuTimes(s)
-		if err != nil {
-			return nil, err
-		}
-		start := time.Now()
-		items, pages, n, err := s.console.WalkAgents(ctx, 1000, nil)
-		took := time.Since(start)
-		if err != nil {
-			return nil, err
-		}
-		cpu1, err := cpuTimes(s)
-		if err != nil {
-			return nil, err
-		}
-		if items != cfg.ListAgents {
-			return nil, fmt.Errorf("the direct walk read %d agents, want %d", items, cfg.ListAgents)
-		}
-		if bestDirect == 0 || took < bestDirect {
-			bestDirect = took
-			l.SimCPUDirect = (cpu1[0] - cpu0[0]).Seconds()
-		}
-		l.DirectPages, l.DirectBytes = pages, n
-
-		progress("c: run %d/%d: get_agents with limit %d through the connector", run+1, cfg.ListRuns, cfg.ListLimit)
-		start = time.Now()
-		got, err := s.connector.Agents(ctx, params)
-		took = time.Since(start)
-		if err != nil {
-			return nil, err
-		}
-		cpu2, err := cpuTimes(s)
-		if err != nil {
-			return nil, err
-		}
-		if got.Items != want {
-			return nil, fmt.Errorf("get_agents returned %d agents, want %d", got.Items, want)
-		}
-		if best == 0 || took < best {
-			best = took
-			l.SimCPUViaConnector = (cpu2[0] - cpu1[0]).Seconds()
-			l.ConnectorCPUSec = (cpu2[1] - cpu1[1]).Seconds()
-		}
-		l.Items, l.ConnectorBytes = got.Items, got.Bytes
-	}
-	hs := sampler.stop()
-	rss, err := s.conn.PeakRSS()
-	if err != nil {
-		return nil, err
-	}
-	if hs.err != nil && hs.samples == 0 {
-		return nil, hs.err
-	}
-	l.ConnectorSec, l.DirectSec = best.Seconds(), bestDirect.Seconds()
-	l.Ratio = l.ConnectorSec / l.DirectSec
-	l.PeakRSS, l.PeakHeapInuse, l.PeakHeapSys, l.HeapSamples = rss, hs.inuse, hs.sys, hs.samples
-	l.RSSWithinGoal = rss <= RSSGoal
-	return l, nil
-}
-
-// cpuTimes returns the CPU time used so far by the simulator and the connector.
-func cpuTimes(s *stack) ([2]time.Duration, error) {
-	sim, err := s.sim.CPUTime()
-	if err != nil {
-		return [2]time.Duration{}, err
-	}
-	conn, err := s.conn.CPUTime()
-	return [2]time.Duration{sim, conn}, err
-}
-
-// heapPeaks are the largest heap figures a heapSampler saw.
-type heapPeaks struct {
-	inuse, sys int64
-	samples    int
-	err        error // the first scrape error
-}
-
-// heapSampler scrapes the connector's /metrics periodically until stopped.
-type heapSampler struct {
-	cancel context.CancelFunc
-	done   chan heapPeaks
-	once   sync.Once
-	peaks  heapPeaks
-}
-
-func startHeapSampler(ctx context.Context, conn *Connector, every time.Duration) *heapSampler {
-	ctx, cancel := context.WithCancel(ctx)
-	h := &heapSampler{cancel: cancel, done: make(chan heapPeaks, 1)}
-	go func() {
-		var p heapPeaks
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for {
-			inuse, sys, err := conn.Heap(ctx)
-			switch {
-			case err == nil:
-				p.inuse, p.sys, p.samples = max(p.inuse, inuse), max(p.sys, sys), p.samples+1
-			case p.err == nil && ctx.Err() == nil:
-				p.err = err
-			}
-			select {
-			case <-ctx.Done():
-				h.done <- p
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return h
-}
-
-// stop ends the sampling and returns the peaks; later calls return the same peaks.
-func (h *heapSampler) stop() heapPeaks {
-	h.once.Do(func() {
-		h.cancel()
-		h.peaks = <-h.done
-	})
-	return h.peaks
-}

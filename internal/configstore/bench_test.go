@@ -43,3 +43,25 @@ func BenchmarkCreate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkResolveCached measures the same resolve through the cache of the execute path.
+func BenchmarkResolveCached(b *testing.B) {
+	s, err := configstore.Open(b.TempDir(), manifest(b), testKey(1))
+	require.NoError(b, err)
+	defer s.Close()
+	ctx := context.Background()
+	for i := range 10 {
+		_, err := s.Create(ctx, body(b, userConfig(fmt.Sprintf("tenant-%d", i))))
+		require.NoError(b, err)
+	}
+	c := configstore.NewCache(s)
+	if _, err := c.Resolve(ctx, "tenant-7"); err != nil { // the one read of this version
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := c.Resolve(ctx, "tenant-7"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -70,6 +71,8 @@ type Store struct {
 	secrets     *sealer
 	check       CheckFunc
 	lockTimeout time.Duration
+	// gen counts committed writes; Cache compares it to know its entries are current.
+	gen atomic.Uint64
 }
 
 var (

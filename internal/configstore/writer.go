@@ -36,6 +36,9 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// Bumped after the commit (or rollback), never before: a cached read tagged with the
+	// generation it started at is then never newer than the data it holds.
+	defer s.gen.Add(1)
 	return s.db.Update(func(tx *bolt.Tx) error {
 		recs, err := s.load(tx)
 		if err != nil {

@@ -1,16 +1,12 @@
 package playbook_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
-	"github.com/fortisoar-connectors/sentinelone/internal/app"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
-	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
 // huntPlaybooks are the bundled playbooks of the hunting and collection operations.
@@ -32,11 +28,7 @@ func init() {
 // TestHuntPlaybooksRunAgainstSimulator runs every hunt playbook with the offline runner, each
 // reading what the one before made (a query id, a task id), and checks the simulator's state.
 func TestHuntPlaybooksRunAgainstSimulator(t *testing.T) {
-	// Query starts are paced per configuration: a short interval keeps the sequence fast.
-	a, err := app.New(context.Background(), app.Options{Dev: true, Sim: s1sim.Options{Agents: 40, Threats: 12, Seed: 7},
-		Client: operations.ClientOptions{QueryStartInterval: -1}})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = a.Close() })
+	a := devApp(t) // query starts are not paced here: serve sets the pacing
 	f := fleet{sim: a.Sim.Sim}
 	exec := a.Connector
 	run := func(name string, inputs map[string]string) []any { return runSteps(t, exec, name, inputs) }

@@ -107,6 +107,9 @@ type Agent struct {
 	LogsRequested int `json:"-"`
 	// ShutdownRequested is set by the shutdown action.
 	ShutdownRequested bool `json:"-"`
+	// RestartsRequested counts restart-machine actions and reboots asked by enable-agent
+	// and disable-agent.
+	RestartsRequested int `json:"-"`
 	// Cluster is the Kubernetes cluster of a node agent, "" for others.
 	Cluster string `json:"-"`
 }
@@ -253,7 +256,8 @@ func newAgent(rng *rand.Rand, i int, id string, scopes []scope) Agent {
 	lastActive := offset(rng, fleetEpoch, 72*3600)
 	mac := fmt.Sprintf("00:50:56:%02x:%02x:%02x", rng.IntN(256), rng.IntN(256), rng.IntN(256))
 	o2, o3 := rng.IntN(256), rng.IntN(256)
-	inet := fmt.Sprintf("10.%d.%d.%d", o2, o3, 1+rng.IntN(254))
+	o4 := 1 + rng.IntN(254)
+	inet := fmt.Sprintf("10.%d.%d.%d", o2, o3, o4)
 	ifName := "Ethernet0"
 	switch prof.osType {
 	case "macos":
@@ -304,17 +308,18 @@ func newAgent(rng *rand.Rand, i int, id string, scopes []scope) Agent {
 		GroupIP:                  "203.0.113.x",
 		SiteID:                   sc.siteID,
 		SiteName:                 sc.siteName,
-		AccountID:                accountID,
-		AccountName:              accountName,
+		AccountID:                sc.accountID,
+		AccountName:              sc.accountName,
 		PolicyUpdatedAt:          stampPtr(offset(rng, fleetEpoch, 90*24*3600)),
 		ExternalIP:               extIP,
 		LastIPToMgmt:             inet,
 		NetworkInterfaces: []NetworkInterface{{
-			ID:                strconv.FormatUint(1500000000000000000+rng.Uint64N(1e17), 10),
-			Name:              ifName,
-			Physical:          mac,
-			Inet:              []string{inet},
-			Inet6:             []string{fmt.Sprintf("fe80::250:56ff:fe%02x:%04x", rng.IntN(256), rng.IntN(65536))},
+			ID:       strconv.FormatUint(1500000000000000000+rng.Uint64N(1e17), 10),
+			Name:     ifName,
+			Physical: mac,
+			Inet:     []string{inet},
+			Inet6: []string{fmt.Sprintf("fe80::250:56ff:fe%02x:%04x", rng.IntN(256), rng.IntN(65536)),
+				fmt.Sprintf("fd00:10:%x:%x::%x", o2, o3, o4)},
 			GatewayIP:         strPtr(fmt.Sprintf("10.%d.%d.1", o2, o3)),
 			GatewayMacAddress: strPtr(fmt.Sprintf("00:1c:73:%02x:%02x:%02x", rng.IntN(256), rng.IntN(256), rng.IntN(256))),
 		}},

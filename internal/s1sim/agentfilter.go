@@ -43,6 +43,28 @@ func compileAgentFilter(r rawFilter, supportNin bool) ([]predicate[Agent], error
 		sub := strings.ToLower(s)
 		k.add(func(a *Agent) bool { return strings.Contains(strings.ToLower(a.ComputerName), sub) })
 	}
+	if s := r.one("computerName"); s != "" {
+		k.add(func(a *Agent) bool { return strings.EqualFold(a.ComputerName, s) })
+	}
+	if uuids := append(r.list("uuids"), r.list("uuid")...); len(uuids) > 0 {
+		m := set(uuids, strings.ToLower)
+		k.add(func(a *Agent) bool { return m[strings.ToLower(a.UUID)] })
+	}
+	k.contains("networkInterfaceInet__contains", func(a *Agent) []string {
+		var out []string
+		for _, n := range a.NetworkInterfaces {
+			out = append(append(out, n.Inet...), n.Inet6...)
+		}
+		return out
+	})
+	k.contains("networkInterfacePhysical__contains", func(a *Agent) []string {
+		out := make([]string, len(a.NetworkInterfaces))
+		for i, n := range a.NetworkInterfaces {
+			out[i] = n.Physical
+		}
+		return out
+	})
+	k.contains("externalIp__contains", func(a *Agent) []string { return []string{a.ExternalIP} })
 	// Each key also has its "Nin" form (agentVersionsNin, osTypesNin, …).
 	for _, l := range []struct {
 		key  string

@@ -398,7 +398,8 @@ func (s *Simulator) agentAction(w http.ResponseWriter, _ *http.Request, c *call)
 		return
 	}
 	apply := agentActions[c.arg]
-	now := stamp(time.Now())
+	when := time.Now()
+	now := stamp(when)
 	s.mu.Lock()
 	n := 0
 	for i := range s.fleet.agents {
@@ -406,6 +407,7 @@ func (s *Simulator) agentAction(w http.ResponseWriter, _ *http.Request, c *call)
 		if match(preds, a) {
 			apply(a, data)
 			a.UpdatedAt = now
+			s.fleet.recordAgent(c.arg, a, when, nil)
 			n++
 		}
 	}
@@ -426,6 +428,7 @@ func (s *Simulator) recommission(w http.ResponseWriter, _ *http.Request, c *call
 		a := &s.fleet.agents[i]
 		a.IsDecommissioned = false
 		a.UpdatedAt = stamp(time.Now())
+		s.fleet.recordAgent("recommission", a, time.Now(), nil)
 		s.fleet.changed()
 	}
 	s.mu.Unlock()

@@ -113,10 +113,13 @@ func TestSessionLifecycle(t *testing.T) {
 		assert.Equal(t, http.StatusOK, e.do(http.MethodGet, "/web/api/v2.1/system/info", nil, "").status)
 	})
 	t.Run("TTL expiry", func(t *testing.T) {
-		e := newEnv(t, Options{TokenTTL: 40 * time.Millisecond})
+		e := newEnv(t, Options{TokenTTL: time.Minute})
+		clock := &fakeClock{now: fleetEpoch}
+		e.sim.clock = clock.Now
 		tok := e.login(v21, AdminUser, AdminPassword)
+		clock.Advance(59 * time.Second)
 		require.Equal(t, http.StatusOK, e.do(http.MethodGet, "/web/api/v2.1/system/info", nil, "Token "+tok).status)
-		time.Sleep(60 * time.Millisecond)
+		clock.Advance(time.Second)
 		requireError(t, e.do(http.MethodGet, "/web/api/v2.1/system/info", nil, "Token "+tok), http.StatusUnauthorized, 4010010)
 	})
 }

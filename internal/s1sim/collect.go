@@ -258,10 +258,10 @@ func (s *Simulator) addUpload(agentID, name, password string, files []zipFile, i
 		u.Members = append(u.Members, f.name)
 	}
 	s.hunt.uploads[id] = u
-	act, _ := json.Marshal(map[string]any{"id": id, "activityType": 80, "agentId": agentID, "createdAt": stamp(s.clock()),
-		"primaryDescription": "Files were uploaded from the agent", "data": map[string]any{"downloadUrl": "/web/api/v2.1/agents/" + agentID + "/uploads/" + id,
-			"fileName": name}})
-	s.hunt.activities = append(s.hunt.activities, act)
+	if ai, ok := s.fleet.agentIndex[agentID]; ok {
+		s.fleet.recordAgent("file-upload", &s.fleet.agents[ai], s.clock(),
+			map[string]any{"downloadUrl": "/web/api/v2.1/agents/" + agentID + "/uploads/" + id, "fileName": name})
+	}
 	return u
 }
 
@@ -378,29 +378,4 @@ func (s *Simulator) download(w http.ResponseWriter, r *http.Request, c *call) {
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+u.FileName+`"`)
 	_, _ = w.Write(u.Zip)
-}
-
-// listActivities serves GET /activities for the file-upload activities (type 80 and 86).
-func (s *Simulator) listActivities(w http.ResponseWriter, r *http.Request, _ *call) {
-	q := r.URL.Query()
-	agents := map[string]bool{}
-	for _, a := range strings.Split(q.Get("agentIds"), ",") {
-		if a != "" {
-			agents[a] = true
-		}
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	items := []json.RawMessage{}
-	for i := len(s.hunt.activities) - 1; i >= 0; i-- {
-		raw := s.hunt.activities[i]
-		var a struct {
-			AgentID string `json:"agentId"`
-		}
-		_ = json.Unmarshal(raw, &a)
-		if len(agents) == 0 || agents[a.AgentID] {
-			items = append(items, raw)
-		}
-	}
-	writeRawList(w, items, len(items), nil)
 }

@@ -39,6 +39,29 @@ func (k *filterKit[T]) in(key string, norm func(string) string, get func(*T) str
 	}
 }
 
+// contains keeps T one of whose values contains, case-insensitively, any of the csv
+// substrings of key (SentinelOne's __contains filters).
+func (k *filterKit[T]) contains(key string, get func(*T) []string) {
+	subs := k.r.list(key)
+	if len(subs) == 0 {
+		return
+	}
+	for i := range subs {
+		subs[i] = strings.ToLower(subs[i])
+	}
+	k.add(func(t *T) bool {
+		for _, v := range get(t) {
+			v = strings.ToLower(v)
+			for _, sub := range subs {
+				if strings.Contains(v, sub) {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
 // inAny is in for a field with several values: key keeps T with any listed
 // value, key+"Nin" drops T with any listed value.
 func (k *filterKit[T]) inAny(key string, norm func(string) string, get func(*T) []string) {

@@ -25,15 +25,18 @@ var (
 	passWords     = []string{"ONE", "WAGE", "OBEY", "FAST", "MILK", "TREE", "BLUE", "CORN", "DUSK", "ECHO", "FERN", "GOLD", "HALO", "IRON", "JADE", "KNOT", "LAMP", "MINT", "NOVA", "OPAL", "PINE", "QUIZ", "ROSE", "SALT", "TIDE", "URGE", "VAST", "WOLF", "YARN", "ZINC", "ARCH", "BOLT"}
 )
 
-// scope is one group of one site of the single account.
+// scope is one group of one site of one account.
 type scope struct {
-	groupID, groupName, siteID, siteName string
+	groupID, groupName, siteID, siteName, accountID, accountName string
+	filterID                                                     string // set on dynamic groups, which no agent is seeded into
 }
 
-const (
-	accountID   = "1217392348101239876"
-	accountName = "Acme Corp"
-)
+// accounts of the seeded console: the first two sites belong to the first account, the
+// third to the second, so site and account filters select different agents.
+var consoleAccounts = [...]struct{ id, name string }{
+	{"1217392348101239876", "Acme Corp"},
+	{"1217392348101240112", "Globex Industries"},
+}
 
 // fleet is the mutable state of the simulated console.
 type fleet struct {
@@ -42,6 +45,9 @@ type fleet struct {
 	threats    []Threat // sorted by ID ascending
 	threatIdx  map[string]int
 	hashRank   map[string]int // lowercase sha1 or sha256 -> rank
+	scopes     []scope        // every group, with its site and account
+	activities []Activity     // sorted by ID ascending (the order they were recorded)
+	lastActID  uint64
 	// encoded caches the JSON of each agent (by index): encoding 1000
 	// agents per page dominates the cost of GET /agents. Readers fill it
 	// under the read lock, hence the atomics; changed drops it.
@@ -78,6 +84,8 @@ func newFleet(nAgents, nThreats int, seed int64) *fleet {
 		f.agents[i] = newAgent(rng, i, strconv.FormatUint(id, 10), scopes)
 		f.agentIndex[f.agents[i].ID] = i
 	}
+	f.scopes = append(scopes, dynamicGroups(scopes)...)
+	f.shareIdentities()
 	f.makeThreats(rng, nThreats)
 	f.changed()
 	return f
@@ -88,15 +96,40 @@ func makeScopes(rng *rand.Rand) []scope {
 	groups := []string{"Default Group", "Workstations", "Servers"}
 	id := uint64(1301234567890123456)
 	var out []scope
-	for _, site := range sites {
+	for si, site := range sites {
 		id += 1 + rng.Uint64N(1<<32)
 		siteID := strconv.FormatUint(id, 10)
+		acct := consoleAccounts[si/2]
 		for _, g := range groups {
 			id += 1 + rng.Uint64N(1<<32)
-			out = append(out, scope{groupID: strconv.FormatUint(id, 10), groupName: g, siteID: siteID, siteName: site})
+			out = append(out, scope{groupID: strconv.FormatUint(id, 10), groupName: g, siteID: siteID, siteName: site,
+				accountID: acct.id, accountName: acct.name})
 		}
 	}
 	return out
+}
+
+// dynamicGroups adds one dynamic group ("Linux Servers", filled by its filter) to each
+// site. They are made after the agents, so the seeded fleet stays as it was.
+func dynamicGroups(scopes []scope) []scope {
+	var out []scope
+	for _, sc := range scopes {
+		if sc.groupName == "Default Group" {
+			d := sc
+			d.groupID = strconv.FormatUint(mustUint(sc.siteID)+7, 10)
+			d.groupName, d.filterID = "Linux Servers", strconv.FormatUint(mustUint(sc.siteID)+9, 10)
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func mustUint(s string) uint64 {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		panic(err)
+	}
+	return n
 }
 
 // pick returns a random element of s.

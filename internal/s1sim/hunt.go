@@ -11,13 +11,12 @@ import (
 // huntState holds the Deep Visibility queries, the PowerQueries, the remote-script tasks and
 // the uploaded files; it is guarded by the simulator's mu.
 type huntState struct {
-	nextID     uint64
-	queries    map[string]*DVQuery
-	lastInit   map[string]time.Time // account user → last accepted init-query
-	inits      []time.Time          // every accepted init-query, in order
-	tasks      []ScriptTask
-	uploads    map[string]Upload // activity id → file
-	activities []json.RawMessage
+	nextID   uint64
+	queries  map[string]*DVQuery
+	lastInit map[string]time.Time // account user → last accepted init-query
+	inits    []time.Time          // every accepted init-query, in order
+	tasks    []ScriptTask
+	uploads  map[string]Upload // upload id → file
 }
 
 func (h *huntState) newID() string {

@@ -117,6 +117,9 @@ func (s *Simulator) parseScope(f rawFilter, required bool) (Scope, bool, error) 
 		a := &s.fleet.agents[i]
 		known["accountIds"][a.AccountID], known["siteIds"][a.SiteID], known["groupIds"][a.GroupID] = true, true, true
 	}
+	for _, sc := range s.fleet.scopes { // groups, sites and accounts with no agent exist too
+		known["accountIds"][sc.accountID], known["siteIds"][sc.siteID], known["groupIds"][sc.groupID] = true, true, true
+	}
 	for key, dst := range map[string]*[]string{"accountIds": &sc.AccountIDs, "siteIds": &sc.SiteIDs, "groupIds": &sc.GroupIDs} {
 		ids := f.list(key)
 		if len(ids) == 0 {

@@ -69,6 +69,9 @@ type Options struct {
 	// documents ConsoleLoginInterval. 0, the default, sets no limit, because
 	// tests log in many times a second against one simulator.
 	LoginInterval time.Duration
+	// RateLimits are requests per second per token by endpoint class (ClassAgents and the
+	// others of ratelimit.go); a request past its class's budget gets 429. None by default.
+	RateLimits map[string]float64
 	// LogoutDelay holds every POST /users/logout this long before it is
 	// answered (or until the caller gives up), like a console slow to end
 	// sessions.

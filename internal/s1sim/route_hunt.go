@@ -3,18 +3,15 @@ package s1sim
 import "net/http"
 
 // routeHunt routes the hunting and collection endpoints: Deep Visibility (/dv), PowerQuery
-// (2.1), RemoteOps scripts (2.1), fetched files and their uploads, and the file-upload
-// activities.
+// (2.1), RemoteOps scripts (2.1), fetched files and their uploads (whose file-upload
+// activities the activity log of GET /activities shows).
 func routeHunt(v string, segs []string) (endpoint, string, bool) {
 	get := func(h handler) endpoint { return endpoint{method: http.MethodGet, h: h} }
 	post := func(h handler) endpoint { return endpoint{method: http.MethodPost, write: true, h: h} }
 	switch len(segs) {
 	case 1:
-		switch {
-		case segs[0] == "remote-scripts" && v == v21:
+		if segs[0] == "remote-scripts" && v == v21 {
 			return get((*Simulator).listScripts), "", true
-		case segs[0] == "activities":
-			return get((*Simulator).listActivities), "", true
 		}
 	case 2:
 		switch p := segs[0] + "/" + segs[1]; {

@@ -29,6 +29,9 @@ const threatsPath = "/web/api/v2.1/threats"
 // match, with the reason. The test fails when a key is missing without an
 // entry here, and when an entry here is matched after all.
 var leftOut = map[string]map[string]string{
+	"activity.spec.json": {
+		"comments": "null unless a console user comments an activity; nothing the API does comments",
+	},
 	"agent.xsoar.json": {
 		"firewallEnabled": `recorded as the string "True" (a conversion in that test data); the 2.1 schema and Rapid7's recorded agent have a boolean, which the simulator sends`,
 		"isUpToDate":      `recorded as the string "True" (same conversion); the 2.1 schema and Rapid7's recorded agent have a boolean`,
@@ -195,6 +198,11 @@ func shapeSamplers(t *testing.T, e *env) map[string]func() []any {
 		"hash-reputation":      func() []any { return []any{data("/web/api/v2.1/hashes/"+known.SHA1+"/reputation", nil)} },
 		"hash-verdict":         func() []any { return []any{data("/web/api/v2.1/hashes/"+known.SHA1+"/verdict", nil)} },
 		"system-info":          func() []any { return []any{data(infoPath, nil)} },
+		"activity":             func() []any { return list("/web/api/v2.1/activities", url.Values{"limit": {"1000"}}) },
+		"activity-type":        func() []any { return list("/web/api/v2.1/activities/types", nil) },
+		"site":                 func() []any { return data("/web/api/v2.1/sites", nil).(map[string]any)["sites"].([]any) },
+		"group":                func() []any { return list("/web/api/v2.1/groups", nil) },
+		"account":              func() []any { return list("/web/api/v2.1/accounts", nil) },
 		"dv-event": func() []any {
 			id, err := e.sim.SeedQuery(`AgentOS != "none"`, time.Now().Add(-time.Hour))
 			require.NoError(t, err)
@@ -210,9 +218,12 @@ func TestRecordedShapes(t *testing.T) {
 	// A larger fleet than the default, so that rare states (Kubernetes nodes,
 	// storage agents, aborted scans) carry threats too.
 	e := newEnv(t, Options{Agents: 1000, Threats: 400})
-	// Mitigate a few threats so API-made mitigation reports are sampled too.
+	// Mitigate a few threats so API-made mitigation reports are sampled too, and isolate a
+	// few agents: both record activities.
 	e.post(threatsPath+"/mitigate/kill",
 		map[string]any{"filter": map[string]any{"ids": ids(e.sim.Threats()[:3], func(t *Threat) string { return t.ID })}})
+	e.post(agentsPath+"/actions/disconnect",
+		map[string]any{"filter": map[string]any{"ids": ids(e.sim.Agents()[:3], func(a *Agent) string { return a.ID })}})
 	samplers := shapeSamplers(t, e)
 	files, err := filepath.Glob("testdata/shapes/*.json")
 	require.NoError(t, err)

@@ -67,7 +67,9 @@ type Simulator struct {
 	sessions map[string]session
 	requests []Request
 	logins   map[string]time.Time // source address -> last accepted login
-	// clock is time.Now; tests replace it to step through rate-limit windows.
+	rates    tokenBuckets         // Options.RateLimits
+	// clock is time.Now; tests replace it to step through rate-limit windows and session
+	// lifetimes without waiting.
 	clock func() time.Time
 }
 
@@ -217,7 +219,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("api request", zap.String("method", r.Method), zap.String("path", r.URL.Path),
 			zap.String("auth", scheme), zap.Int("status", rec.status))
 	}()
-	if !s.injectFault(rec, r) {
+	if !s.injectFault(rec, r) || !s.allowRate(rec, r, token) {
 		return
 	}
 	s.serveAPI(rec, r, body, scheme, token)
@@ -305,7 +307,7 @@ func (s *Simulator) authenticate(scheme, token string) (*account, bool) {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		sess, ok := s.sessions[token]
-		if !ok || time.Since(sess.issued) >= s.tokenTTL() {
+		if !ok || s.clock().Sub(sess.issued) >= s.tokenTTL() {
 			return nil, false
 		}
 		return sess.acct, true
@@ -327,7 +329,7 @@ func (s *Simulator) newSession(a *account) string {
 	tok := hex.EncodeToString(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
+	now := s.clock()
 	ttl := s.tokenTTL()
 	for k, v := range s.sessions {
 		if now.Sub(v.issued) >= ttl {

@@ -47,7 +47,8 @@ func (s *Simulator) threatAction(w http.ResponseWriter, c *call, check func(acti
 		writeErr(w, err)
 		return 0, false
 	}
-	now := stamp(time.Now())
+	when := time.Now()
+	now := stamp(when)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
@@ -59,12 +60,22 @@ func (s *Simulator) threatAction(w http.ResponseWriter, c *call, check func(acti
 			fn(t, data)
 			touched[t.AgentID] = true
 			n++
+			s.fleet.recordThreat(threatActionName(c), t, s.agentOf(t.AgentID), when)
 		}
 	}
 	// A changed threat state changes its agent's activeThreats and infected.
 	s.fleet.recount(touched)
 	s.fleet.changed()
 	return n, true
+}
+
+// threatActionName names a threat action for its activity: the mitigation, else the
+// verdict or benign mark the body sets.
+func threatActionName(c *call) string {
+	if c.arg != "" {
+		return c.arg
+	}
+	return "update"
 }
 
 func (s *Simulator) mitigate(w http.ResponseWriter, _ *http.Request, c *call) {

@@ -35,12 +35,37 @@ type AgentsService service
 
 // Pages iterates over GET /agents page by page.
 func (s *AgentsService) Pages(ctx context.Context, f Filter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
-	return s.client.pages(ctx, "list agents", "/agents", "agents", f, opts)
+	return s.client.scopedPages(ctx, "list agents", "/agents", "agents", f, opts, false)
 }
 
 // PassphrasePages iterates over GET /agents/passphrases page by page.
 func (s *AgentsService) PassphrasePages(ctx context.Context, f Filter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
-	return s.client.pages(ctx, "list passphrases", "/agents/passphrases", "agents/passphrases", f, opts)
+	// Passphrase items name no site or account: under a pinned scope their agents are
+	// confirmed inside it instead.
+	return func(yield func([]json.RawMessage, error) bool) {
+		const what = "list passphrases"
+		sf, err := s.client.confine(ctx, f)
+		for page, err := range s.client.checkedPages(ctx, what, "/agents/passphrases", "agents/passphrases", "", sf, err, opts,
+			func(json.RawMessage) error { return nil }) {
+			if err == nil && s.client.scope.Pinned() {
+				ids := make([]string, 0, len(page))
+				for _, raw := range page {
+					id, ierr := itemID(raw)
+					if ierr != nil {
+						err = fmt.Errorf("%s: %w", what, ierr)
+						break
+					}
+					ids = append(ids, id)
+				}
+				if err == nil {
+					err = s.inScope(ctx, what, ids)
+				}
+			}
+			if !yield(page, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 // Count returns the number of agents matching f (GET /agents/count).
@@ -49,6 +74,10 @@ func (s *AgentsService) Count(ctx context.Context, f Filter) (int, error) {
 		if _, ok := f[k]; ok {
 			return 0, fmt.Errorf("count agents: filter key %q does not apply to a count", k)
 		}
+	}
+	f, err := s.client.confine(ctx, f)
+	if err != nil {
+		return 0, fmt.Errorf("count agents: %w", err)
 	}
 	q, err := f.query()
 	if err != nil {
@@ -73,6 +102,10 @@ func (s *AgentsService) Count(ctx context.Context, f Filter) (int, error) {
 func (s *AgentsService) Action(ctx context.Context, action string, f Filter, data map[string]any) (int, error) {
 	if !agentActions[action] {
 		return 0, fmt.Errorf("agent action %q is unknown", action)
+	}
+	f, err := s.client.confine(ctx, f)
+	if err != nil {
+		return 0, fmt.Errorf("agent action %s: %w", action, err)
 	}
 	body, err := f.body(data)
 	if err != nil {
@@ -112,6 +145,9 @@ func (s *AgentsService) byIDs(ctx context.Context, what, endpoint, path string, 
 			return nil, fmt.Errorf("%s: invalid agent id %q", what, id)
 		}
 	}
+	if err := s.inScope(ctx, what, ids); err != nil {
+		return nil, err
+	}
 	q := url.Values{"ids": {strings.Join(ids, ",")}}
 	resp, err := s.client.call(ctx, &request{method: http.MethodGet, endpoint: endpoint, path: path, query: q})
 	if err != nil {
@@ -137,6 +173,9 @@ const recommissionHint = "this console has no recommission endpoint; a decommiss
 func (s *AgentsService) Recommission(ctx context.Context, id string) error {
 	if id == "" {
 		return errors.New("recommission agent: empty agent id")
+	}
+	if err := s.inScope(ctx, "recommission agent", []string{id}); err != nil {
+		return err
 	}
 	_, err := s.client.call(ctx, &request{method: http.MethodPost, endpoint: "/agents/{id}/recommission",
 		path: "agents/" + url.PathEscape(id) + "/recommission"})

@@ -30,7 +30,7 @@ const (
 	ClassTLS         = "tls"          // the console's certificate or TLS handshake failed
 	ClassUnreachable = "unreachable"  // DNS, refused, reset or otherwise no connection
 	ClassTimeout     = "timeout"      // no answer within the per-request timeout or the deadline
-	ClassRateLimited = "rate_limited" // 429 through every retry
+	ClassRateLimited = "rate_limited" // 429 through every retry, or paced past the deadline
 	ClassServer      = "server_error" // 5xx
 	ClassRejected    = "rejected"     // another non-2xx answer, e.g. 400 or 404
 )
@@ -42,13 +42,14 @@ func Class(err error) string {
 		te *TransportError
 		ae *APIError
 		re *RateLimitError
+		pe *PaceError
 	)
 	switch {
 	case err == nil:
 		return ""
 	case errors.Is(err, ErrCredentialsRejected):
 		return ClassCredentials
-	case errors.As(err, &re):
+	case errors.As(err, &re), errors.As(err, &pe):
 		return ClassRateLimited
 	case errors.As(err, &te):
 		switch te.Kind {

@@ -3,20 +3,15 @@ package sentinelone
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"go.uber.org/zap"
 )
@@ -66,8 +61,14 @@ type Config struct {
 	Logger *zap.Logger
 	// Observer receives request metrics; may be nil.
 	Observer Observer
-	// QueryStartInterval is the least time between two Deep Visibility query starts;
-	// DefaultQueryStartInterval when 0, no pacing when negative.
+	// Pin pins every agent, threat, activity, site and group request to sites and/or
+	// accounts (see Pin).
+	Pin Pin
+	// Limiter paces every request (see ratelimit.go); nil sends at once. Clients of one
+	// configuration share one, so its budget outlives a client rebuilt after a change.
+	Limiter *Limiter
+	// QueryStartInterval is the least time between two Deep Visibility query starts
+	// (SentinelOne allows about DefaultQueryStartInterval); 0 or less paces nothing.
 	QueryStartInterval time.Duration
 	// QueryStartWait bounds the wait of a query start in the pacer's queue;
 	// DefaultQueryStartWait when 0.
@@ -101,6 +102,8 @@ type Client struct {
 	obs        Observer
 	auth       auth
 	redactor   *strings.Replacer
+	scope      Pin
+	limiter    *Limiter
 
 	// Agents calls the /agents endpoints.
 	Agents *AgentsService
@@ -108,6 +111,8 @@ type Client struct {
 	Threats *ThreatsService
 	// Hashes calls the /hashes endpoints.
 	Hashes *HashesService
+	// Management calls the /sites, /groups, /accounts and /activities endpoints.
+	Management *ManagementService
 	// System calls the /system endpoints.
 	System *SystemService
 	// Hunt calls the Deep Visibility and PowerQuery endpoints.
@@ -156,6 +161,8 @@ func New(cfg Config) (*Client, error) {
 		retry:     retry,
 		log:       cfg.Logger,
 		obs:       cfg.Observer,
+		scope:     Pin{SiteIDs: slices.Clone(cfg.Pin.SiteIDs), AccountIDs: slices.Clone(cfg.Pin.AccountIDs)},
+		limiter:   cfg.Limiter,
 	}
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
@@ -184,108 +191,18 @@ func New(cfg Config) (*Client, error) {
 	c.Agents = &AgentsService{client: c}
 	c.Threats = &ThreatsService{client: c}
 	c.Hashes = &HashesService{client: c}
+	c.Management = &ManagementService{client: c}
 	c.System = &SystemService{client: c}
 	c.Hunt = &HuntService{service: service{client: c}, pacer: newQueryPacer(cfg)}
 	c.Scripts = &ScriptsService{service: service{client: c}}
 	return c, nil
 }
 
-// newTransport builds the client's pooled transport. With verify on and
-// extra roots, the certificate must chain to either the system roots or the
-// extra ones.
-func newTransport(hostname string, verify bool, extra *x509.CertPool) *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 128 // above the server's execute cap (64), so busy bursts reuse connections
-	t.IdleConnTimeout = 90 * time.Second
-	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	switch {
-	case !verify:
-		t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the Verify SSL setting is off
-	case extra != nil:
-		t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // verified in VerifyConnection below
-		t.TLSClientConfig.VerifyConnection = func(cs tls.ConnectionState) error {
-			return verifyChain(cs, hostname, extra)
-		}
-	}
-	return t
-}
-
-// verifyChain verifies the peer chain against the system roots, then
-// against the extra roots.
-func verifyChain(cs tls.ConnectionState, hostname string, extra *x509.CertPool) error {
-	if len(cs.PeerCertificates) == 0 {
-		return errors.New("server sent no certificate")
-	}
-	inter := x509.NewCertPool()
-	for _, c := range cs.PeerCertificates[1:] {
-		inter.AddCert(c)
-	}
-	opts := x509.VerifyOptions{DNSName: hostname, Intermediates: inter}
-	_, sysErr := cs.PeerCertificates[0].Verify(opts) // nil Roots = system roots
-	if sysErr == nil {
-		return nil
-	}
-	opts.Roots = extra
-	if _, err := cs.PeerCertificates[0].Verify(opts); err != nil {
-		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
-	}
-	return nil
-}
-
-// NormalizeHost turns a host setting into "https://host[:port]". It accepts
-// a bare host name or address, optionally with an https:// scheme and a
-// port, and rejects other schemes, paths, spaces and empty values.
-func NormalizeHost(raw string) (string, error) {
-	if raw == "" {
-		return "", errors.New("host name is empty")
-	}
-	if strings.IndexFunc(raw, unicode.IsSpace) >= 0 {
-		return "", fmt.Errorf("host name %q must not contain spaces", raw)
-	}
-	if !utf8.ValidString(raw) || strings.ContainsRune(raw, '%') {
-		// A console is named by a DNS name or an address: percent-escapes and IPv6 zones
-		// (fe80::1%en0) do not name one, and Go's URL parser would decode them silently.
-		return "", fmt.Errorf("host name %q must not contain %% escapes, IPv6 zones or invalid UTF-8", raw)
-	}
-	rest := raw
-	if i := strings.Index(raw, "://"); i >= 0 {
-		scheme := strings.ToLower(raw[:i])
-		if scheme != "https" {
-			return "", fmt.Errorf("host name %q: scheme %q is not supported, only https", raw, scheme)
-		}
-		rest = raw[i+3:]
-	}
-	if rest == "" {
-		return "", fmt.Errorf("host name %q has no host", raw)
-	}
-	u, err := url.Parse("https://" + rest)
-	if err != nil {
-		return "", fmt.Errorf("host name %q is not a valid host: %w", raw, errors.Unwrap(err))
-	}
-	switch {
-	case u.User != nil:
-		return "", fmt.Errorf("host name %q must not contain user information", raw)
-	case u.Path != "" && u.Path != "/":
-		return "", fmt.Errorf("host name %q must not contain a path (%s): give only the host and an optional port", raw, u.Path)
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(rest, "#"):
-		return "", fmt.Errorf("host name %q must not contain a query or fragment", raw)
-	case u.Hostname() == "":
-		return "", fmt.Errorf("host name %q has no host", raw)
-	}
-	if p := u.Port(); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			return "", fmt.Errorf("host name %q: port %q is not between 1 and 65535", raw, p)
-		}
-	} else if strings.HasSuffix(u.Host, ":") {
-		return "", fmt.Errorf("host name %q: empty port", raw)
-	}
-	return "https://" + strings.ToLower(u.Host), nil
-}
-
 // APIVersion reports the API version the client speaks ("2.1" or "2.0").
 func (c *Client) APIVersion() string { return c.version }
+
+// Limiter returns the client's limiter (nil when it paces nothing).
+func (c *Client) Limiter() *Limiter { return c.limiter }
 
 // BaseURL reports the API base URL, e.g. "https://host/web/api/v2.1/".
 func (c *Client) BaseURL() string { return c.base.String() }
@@ -314,11 +231,12 @@ type request struct {
 	endpoint string // path template for metrics, e.g. "/agents/actions/{action}"
 	path     string // relative to the base URL and already escaped, e.g. "agents/actions/disconnect"
 	query    url.Values
-	body     any  // JSON-encoded when non-nil
-	noAuth   bool // login calls
-	noRetry  bool // logout
-	list     bool // the answer's data is a list: decode it straight into items
-	safe     bool // repeating it cannot act twice (reads, login): retried like a GET
+	body     any    // JSON-encoded when non-nil
+	noAuth   bool   // login calls
+	noRetry  bool   // logout
+	list     bool   // the answer's data is a list: decode it straight into items
+	nested   string // with list: the items are data[nested] (GET /sites: data.sites)
+	safe     bool   // repeating it cannot act twice (reads, login): retried like a GET
 }
 
 // callPath is the concrete path used in messages, e.g. "/agents/count".
@@ -380,7 +298,18 @@ func (c *Client) decode(req *request, raw *rawResponse) (*response, error) {
 		return out, nil
 	}
 	var env envelope
-	if req.list { // one pass over a page: its items come out of the same decode
+	if req.list && req.nested != "" {
+		if err := json.Unmarshal(raw.body, &env); err != nil {
+			return nil, fmt.Errorf("%s %s: decode response (HTTP %d): %w", req.method, req.callPath(), raw.status, err)
+		}
+		var data map[string]json.RawMessage
+		if err := json.Unmarshal(env.Data, &data); err != nil {
+			return nil, fmt.Errorf("%s %s: decode data (HTTP %d): %w", req.method, req.callPath(), raw.status, err)
+		}
+		if err := json.Unmarshal(data[req.nested], &out.Items); err != nil && len(data[req.nested]) > 0 {
+			return nil, fmt.Errorf("%s %s: decode data.%s (HTTP %d): %w", req.method, req.callPath(), req.nested, raw.status, err)
+		}
+	} else if req.list { // one pass over a page: its items come out of the same decode
 		var items listData
 		if err := json.Unmarshal(raw.body, &items); err != nil {
 			return nil, fmt.Errorf("%s %s: decode response (HTTP %d): %w", req.method, req.callPath(), raw.status, err)
@@ -479,11 +408,3 @@ func (c *Client) redact(s string) string {
 }
 
 const redacted = "[REDACTED]"
-
-// hostOnly returns the host without port, for DNS messages.
-func hostOnly(hostport string) string {
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		return h
-	}
-	return hostport
-}

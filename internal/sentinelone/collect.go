@@ -47,6 +47,10 @@ func (s *ScriptsService) Execute(ctx context.Context, f Filter, run ScriptRun) (
 	if err := s.client.only21(what, "/remote-scripts/execute"); err != nil {
 		return ScriptTask{}, err
 	}
+	f, err := s.client.confine(ctx, f)
+	if err != nil {
+		return ScriptTask{}, fmt.Errorf("%s: %w", what, err)
+	}
 	body, err := f.body(map[string]any{})
 	if err != nil {
 		return ScriptTask{}, fmt.Errorf("%s: %w", what, err)
@@ -143,6 +147,15 @@ func (s *ScriptsService) FetchThreatFile(ctx context.Context, f Filter, password
 	if err := CheckZipPassword(password); err != nil {
 		return 0, fmt.Errorf("%s: the password %w", what, err)
 	}
+	if ids, ok := f["ids"].([]string); ok {
+		if err := s.client.Threats.inScope(ctx, what, ids); err != nil {
+			return 0, err
+		}
+	}
+	f, err := s.client.confine(ctx, f)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
 	body, err := f.body(map[string]any{"password": password})
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", what, err)
@@ -170,6 +183,9 @@ type CloudFile struct {
 func (s *ScriptsService) DownloadFromCloud(ctx context.Context, threatID string) (CloudFile, error) {
 	const what = "download threat file from cloud"
 	if err := s.client.only21(what, "/threats/{id}/download-from-cloud"); err != nil {
+		return CloudFile{}, err
+	}
+	if err := s.client.Threats.inScope(ctx, what, []string{threatID}); err != nil {
 		return CloudFile{}, err
 	}
 	resp, err := s.client.call(ctx, &request{method: http.MethodGet, endpoint: "/threats/{id}/download-from-cloud",

@@ -48,6 +48,9 @@ func (s *HuntService) InitQuery(ctx context.Context, q DVQuery) (string, error) 
 	if strings.TrimSpace(q.Query) == "" {
 		return "", errors.New(what + ": the query is empty")
 	}
+	if pin := s.client.scope; pin.Pinned() && len(q.SiteIDs)+len(q.AccountIDs) == 0 {
+		q.SiteIDs, q.AccountIDs = pin.SiteIDs, pin.AccountIDs // the query searches the pinned scope only
+	}
 	if err := s.pacer.Wait(ctx); err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
@@ -138,6 +141,9 @@ func (s *HuntService) StartPowerQuery(ctx context.Context, q PowerQuery) (PowerQ
 	const what = "start powerquery"
 	if err := s.client.only21(what, "/dv/events/pq"); err != nil {
 		return PowerQueryResult{}, err
+	}
+	if pin := s.client.scope; pin.Pinned() && len(q.SiteIDs)+len(q.AccountIDs) == 0 {
+		q.SiteIDs, q.AccountIDs = pin.SiteIDs, pin.AccountIDs
 	}
 	return s.pq(ctx, what, &request{method: http.MethodPost, endpoint: "/dv/events/pq", path: "dv/events/pq", body: q})
 }

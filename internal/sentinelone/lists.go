@@ -114,8 +114,22 @@ func (f ListFilter) Filter() Filter {
 }
 
 // Pages iterates over GET <list> page by page.
+// Under a pinned scope the list is read at the pin's sites (or accounts) unless f names a
+// scope inside it.
 func (s *ListService) Pages(ctx context.Context, f ListFilter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
-	return s.client.pages(ctx, "list "+s.what+" entries", s.endpoint, s.endpoint[1:], f.Filter(), opts)
+	what := "list " + s.what + " entries"
+	return func(yield func([]json.RawMessage, error) bool) {
+		var err error
+		if f.Scope, err = s.client.confineEntries(ctx, f.Scope, true); err != nil {
+			yield(nil, fmt.Errorf("%s: %w", what, err))
+			return
+		}
+		for page, err := range s.client.pages(ctx, what, s.endpoint, s.endpoint[1:], f.Filter(), opts) {
+			if !yield(page, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 // Create adds one entry in scope: POST <list> {filter: scope, data: entry}. It returns the
@@ -125,6 +139,9 @@ func (s *ListService) Create(ctx context.Context, scope Scope, e Entry) (json.Ra
 	what := "add " + s.what + " entry"
 	if !scope.valid() {
 		return nil, fmt.Errorf("%s: give exactly one scope: tenant, account, site or group ids", what)
+	}
+	if _, err := s.client.confineEntries(ctx, scope, false); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	body, err := scope.Filter().body(e.data())
 	if err != nil {
@@ -149,6 +166,9 @@ func (s *ListService) Delete(ctx context.Context, typ string, ids []string) (int
 	what := "delete " + s.what + " entries"
 	if len(ids) == 0 {
 		return 0, fmt.Errorf("%s: no ids", what)
+	}
+	if err := s.pinnedEntries(ctx, what, ids); err != nil {
+		return 0, err
 	}
 	data := map[string]any{"ids": ids}
 	if typ != "" {
@@ -177,3 +197,38 @@ const (
 	TypeExclusionBrowser  = "browser"
 	TypeExclusionFileType = "file_type"
 )
+
+// pinnedEntries confirms, under a pinned scope, that the entries of ids are visible inside
+// it (read at the pin's scope) before they are deleted.
+func (s *ListService) pinnedEntries(ctx context.Context, what string, ids []string) error {
+	if !s.client.scope.Pinned() {
+		return nil
+	}
+	levels, err := s.client.pinLevels(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	found := map[string]bool{}
+	for _, level := range levels {
+		for page, err := range s.Pages(ctx, ListFilter{IDs: ids, Scope: level}, ListOptions{}) {
+			if err != nil {
+				return fmt.Errorf("%s: confirm the entries lie in the pinned scope: %w", what, err)
+			}
+			for _, raw := range page {
+				if id, err := itemID(raw); err == nil {
+					found[id] = true
+				}
+			}
+		}
+	}
+	var outside []string
+	for _, id := range ids {
+		if !found[id] {
+			outside = append(outside, id)
+		}
+	}
+	if len(outside) > 0 {
+		return fmt.Errorf("%s: %w", what, &ScopeError{Key: "entryIds", IDs: outside, Scope: s.client.scope})
+	}
+	return nil
+}

@@ -84,8 +84,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // newQueryPacer is the query-start pacer of one client (one token, one configuration).
 func newQueryPacer(cfg Config) *Pacer {
 	interval, wait := cfg.QueryStartInterval, cfg.QueryStartWait
-	if interval == 0 {
-		interval = DefaultQueryStartInterval
+	if interval <= 0 {
+		return nil
 	}
 	if wait <= 0 {
 		wait = DefaultQueryStartWait

@@ -35,6 +35,11 @@ type ListOptions struct {
 // raw items of one response, after skip and limit are applied; empty pages
 // are not yielded. After an error the walk ends.
 func (c *Client) pages(ctx context.Context, what, endpoint, path string, f Filter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
+	return c.nestedPages(ctx, what, endpoint, path, "", f, opts)
+}
+
+// nestedPages is pages for an endpoint whose items are data[nested] ("" = data itself).
+func (c *Client) nestedPages(ctx context.Context, what, endpoint, path, nested string, f Filter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
 	return func(yield func([]json.RawMessage, error) bool) {
 		base, err := pageQuery(f, opts)
 		if err != nil {
@@ -63,7 +68,7 @@ func (c *Client) pages(ctx context.Context, what, endpoint, path string, f Filte
 			} else {
 				q.Set("cursor", cursor)
 			}
-			resp, err := c.call(ctx, &request{method: http.MethodGet, endpoint: endpoint, path: path, query: q, list: true})
+			resp, err := c.call(ctx, &request{method: http.MethodGet, endpoint: endpoint, path: path, query: q, list: true, nested: nested})
 			if err != nil {
 				yield(nil, fmt.Errorf("%s: %w", what, err))
 				return

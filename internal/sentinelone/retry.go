@@ -112,6 +112,9 @@ func (c *Client) send(ctx context.Context, req *request, body []byte, authz stri
 	start := time.Now()
 	var waited, lastRetryAfter time.Duration
 	for attempt := 1; ; attempt++ {
+		if err := c.pace(ctx, req, start); err != nil {
+			return nil, err
+		}
 		raw, sent, err := c.attempt(ctx, req, body, authz)
 		var (
 			final   error

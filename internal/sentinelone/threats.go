@@ -48,12 +48,16 @@ type ThreatsService service
 // Pages iterates over GET /threats page by page. Threat objects are nested
 // on 2.1 and flat on 2.0; they are returned as SentinelOne sent them.
 func (s *ThreatsService) Pages(ctx context.Context, f Filter, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
-	return s.client.pages(ctx, "list threats", "/threats", "threats", f, opts)
+	return s.client.scopedPages(ctx, "list threats", "/threats", "threats", f, opts, false)
 }
 
 // Count returns the number of threats matching f: the totalItems of a one-item page of
 // GET /threats (there is no threat count endpoint).
 func (s *ThreatsService) Count(ctx context.Context, f Filter) (int, error) {
+	f, err := s.client.confine(ctx, f)
+	if err != nil {
+		return 0, fmt.Errorf("count threats: %w", err)
+	}
 	q, err := pageQuery(f, ListOptions{})
 	if err != nil {
 		return 0, fmt.Errorf("count threats: %w", err)
@@ -106,6 +110,10 @@ func (s *ThreatsService) SetAnalystVerdict(ctx context.Context, f Filter, verdic
 }
 
 func (s *ThreatsService) post(ctx context.Context, what, endpoint, path string, f Filter, data map[string]any) (MitigationResult, error) {
+	f, err := s.client.confine(ctx, f)
+	if err != nil {
+		return MitigationResult{}, fmt.Errorf("%s: %w", what, err)
+	}
 	body, err := f.body(data)
 	if err != nil {
 		return MitigationResult{}, fmt.Errorf("%s: %w", what, err)

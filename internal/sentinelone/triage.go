@@ -77,7 +77,24 @@ func (s *ThreatsService) AddNote(ctx context.Context, f Filter, text string) (Mi
 
 // NotePages iterates over GET /threats/{id}/notes page by page.
 func (s *ThreatsService) NotePages(ctx context.Context, threatID string, opts ListOptions) iter.Seq2[[]json.RawMessage, error] {
-	return s.client.pages(ctx, "list threat notes", "/threats/{id}/notes", "threats/"+url.PathEscape(threatID)+"/notes", nil, opts)
+	return s.pinned(ctx, "list threat notes", threatID,
+		s.client.pages(ctx, "list threat notes", "/threats/{id}/notes", "threats/"+url.PathEscape(threatID)+"/notes", nil, opts))
+}
+
+// pinned walks pages only after confirming, under a pinned scope, that the threat they
+// belong to lies inside it.
+func (s *ThreatsService) pinned(ctx context.Context, what, threatID string, pages iter.Seq2[[]json.RawMessage, error]) iter.Seq2[[]json.RawMessage, error] {
+	return func(yield func([]json.RawMessage, error) bool) {
+		if err := s.inScope(ctx, what, []string{threatID}); err != nil {
+			yield(nil, err)
+			return
+		}
+		for page, err := range pages {
+			if !yield(page, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 // TimelinePages iterates over GET /threats/{id}/timeline page by page; sortOrder is "asc",
@@ -93,7 +110,8 @@ func (s *ThreatsService) TimelinePages(ctx context.Context, threatID, sortOrder 
 			yield(nil, fmt.Errorf("list threat timeline: sort order %q is not asc or desc", sortOrder))
 		}
 	}
-	return s.client.pages(ctx, "list threat timeline", "/threats/{id}/timeline", "threats/"+url.PathEscape(threatID)+"/timeline", f, opts)
+	return s.pinned(ctx, "list threat timeline", threatID,
+		s.client.pages(ctx, "list threat timeline", "/threats/{id}/timeline", "threats/"+url.PathEscape(threatID)+"/timeline", f, opts))
 }
 
 // Verdict returns data.verdict of GET /hashes/{hash}/verdict for a SHA-1 or SHA-256:

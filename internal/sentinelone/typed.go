@@ -24,6 +24,13 @@ type AgentFilter struct {
 	Infected         *bool    `filter:"infected"`
 	IsDecommissioned []bool   `filter:"isDecommissioned"`
 	IsUninstalled    []bool   `filter:"isUninstalled"`
+	// UUIDs, the __contains lists (substrings, any of which matches) and ComputerNameLike
+	// find the candidates of a hostname, address, MAC or UUID; the connector then compares
+	// each candidate exactly.
+	UUIDs              []string `filter:"uuids"`
+	InetContains       []string `filter:"networkInterfaceInet__contains"`
+	PhysicalContains   []string `filter:"networkInterfacePhysical__contains"`
+	ExternalIPContains []string `filter:"externalIp__contains"`
 }
 
 // ThreatFilter selects threats by typed fields (see AgentFilter).
@@ -36,6 +43,9 @@ type ThreatFilter struct {
 	DisplayNameLike string   `filter:"displayName__like"`
 	InitiatedBy     []string `filter:"initiatedBy"`
 	InitiatedByNin  []string `filter:"initiatedByNin"`
+	SiteIDs         []string `filter:"siteIds"`
+	AccountIDs      []string `filter:"accountIds"`
+	GroupIDs        []string `filter:"groupIds"`
 }
 
 // Filter returns f's wire form.

@@ -27,7 +27,7 @@ import (
 func auditServer(t *testing.T) (*app.App, *httptest.Server, *observer.ObservedLogs) {
 	t.Helper()
 	core, logs := observer.New(zapcore.InfoLevel)
-	a, ts := devServer(t, app.Options{Logger: zap.New(core), DataDir: t.TempDir(), Client: operations.ClientOptions{QueryStartInterval: -1}})
+	a, ts := devServer(t, app.Options{Logger: zap.New(core), DataDir: t.TempDir()})
 	return a, ts, logs
 }
 
@@ -88,6 +88,17 @@ func TestAuditEveryOperation(t *testing.T) {
 		"create_exclusion":                   {"type": "Path", "value": `C:\\Tools\\scan.exe`, "os_type": "windows", "scope": "Tenant"},
 		"delete_exclusion":                   {"type": "Path", "value": `C:\\Tools\\scan.exe`, "os_type": "windows", "scope": "Tenant"},
 		"get_exclusions":                     {},
+		"get_agent_details":                  {"agent_id": a1},
+		"restart_agent":                      {"ids": a1},
+		"enable_agent":                       {"ids": a1},
+		"disable_agent":                      {"ids": a1, "reboot": true},
+		"move_agents_to_group":               {"ids": a1, "group_id": staticGroupID(a.Sim.Sim)},
+		"move_agents_to_site":                {"ids": a2, "site_id": a.Sim.Sim.Sites()[0].ID},
+		"get_sites":                          {},
+		"get_groups":                         {},
+		"get_accounts":                       {},
+		"get_activities":                     {"limit": 5},
+		"get_activity_types":                 {},
 		"create_query":                       {"query": `EventType = "IP Connect"`, "from_date": "2025-01-01T00:00:00Z", "to_date": "2027-01-01T00:00:00Z"},
 		"get_query_status":                   {"query_id": qid},
 		"get_events":                         {"query_id": qid},
@@ -341,4 +352,14 @@ func TestAuditConfigurationChanges(t *testing.T) {
 	for _, secret := range []string{secretPass, secretToken, secretNew} {
 		assert.NotContains(t, written.String(), secret)
 	}
+}
+
+// staticGroupID is a group agents can be moved into.
+func staticGroupID(sim *s1sim.Simulator) string {
+	for _, g := range sim.Groups() {
+		if g.Type == "static" {
+			return g.ID
+		}
+	}
+	panic("the seeded console has no static group")
 }

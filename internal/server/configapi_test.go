@@ -98,7 +98,7 @@ func newConfigServer(t *testing.T) *configServer {
 	}
 	cs.store, err = configstore.Open(cs.dir, m, bytes.Repeat([]byte{9}, configstore.KeySize), configstore.WithValuesCheck(portRule))
 	require.NoError(t, err)
-	conn, err := connector.New(m, reg, cs.store)
+	conn, err := connector.New(m, reg, configstore.NewCache(cs.store)) // as the server runs
 	require.NoError(t, err)
 	core, logs := observer.New(zap.DebugLevel)
 	cs.logs = logs

@@ -17,7 +17,6 @@ import (
 	"github.com/fortisoar-connectors/sentinelone/internal/app"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
 	"github.com/fortisoar-connectors/sentinelone/internal/server"
-	"github.com/fortisoar-connectors/sentinelone/operations"
 )
 
 // TestNoSecretLeaks runs every endpoint and every operation, with a working configuration and
@@ -30,8 +29,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		canaryToken    = "leak-canary-api-token-c0ffee42"
 	)
 	core, logs := observer.New(zapcore.DebugLevel)
-	a, ts := devServer(t, app.Options{Logger: zap.New(core), Server: server.Options{APIToken: testToken}, DataDir: t.TempDir(),
-		Client: operations.ClientOptions{QueryStartInterval: -1}})
+	a, ts := devServer(t, app.Options{Logger: zap.New(core), Server: server.Options{APIToken: testToken}, DataDir: t.TempDir()})
 	secrets := []string{testToken, s1sim.AdminPassword, canaryPassword, canaryToken}
 
 	var bodies []string
@@ -102,6 +100,17 @@ func TestNoSecretLeaks(t *testing.T) {
 		"create_exclusion":                   {"type": "Hash", "value": threat.SHA1, "scope": "Tenant"},
 		"delete_exclusion":                   {"type": "Hash", "value": threat.SHA1, "scope": "Tenant"},
 		"get_exclusions":                     {},
+		"get_agent_details":                  {"agent_id": agent.ID},
+		"restart_agent":                      {"ids": agent.ID},
+		"enable_agent":                       {"ids": agent.ID},
+		"disable_agent":                      {"ids": agent.ID},
+		"move_agents_to_group":               {"ids": agent.ID, "group_id": staticGroupID(a.Sim.Sim)},
+		"move_agents_to_site":                {"ids": agent.ID, "site_id": a.Sim.Sim.Sites()[0].ID},
+		"get_sites":                          {},
+		"get_groups":                         {},
+		"get_accounts":                       {},
+		"get_activities":                     {"limit": 2},
+		"get_activity_types":                 {},
 		"create_query":                       {"query": `EventType = "IP Connect"`, "from_date": "2025-01-01T00:00:00Z", "to_date": "2027-01-01T00:00:00Z"},
 		"get_query_status":                   {"query_id": qid},
 		"get_events":                         {"query_id": qid},

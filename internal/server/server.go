@@ -38,6 +38,9 @@ type Options struct {
 	Metrics http.Handler
 	// PublicMetrics serves /metrics without authentication (for a scraper on a trusted network).
 	PublicMetrics bool
+	// Pprof serves Go's runtime profiles under PprofPrefix, behind the bearer token (never
+	// without one).
+	Pprof bool
 }
 
 // Server serves FortiSOAR's integration API for one connector.
@@ -72,6 +75,7 @@ func New(conn *connector.Connector, opts Options) *Server {
 	if opts.Metrics != nil {
 		e.GET("/metrics", echo.WrapHandler(opts.Metrics))
 	}
+	s.mountPprof()
 	api := e.Group("/api/integration")
 	api.POST("/execute/", s.execute, s.observeExecutes)
 	api.POST("/execute", s.execute, s.observeExecutes)

@@ -104,7 +104,9 @@ class Stack(object):
         env["CONNECTOR_API_TOKEN_FILE"] = self.token_file
         self.server = Process([self.binary, "serve", "--listen", "127.0.0.1:0",
                                "--data-dir", os.path.join(self.dir, "data"), "--ca-bundle", cert,
-                               "--log-file", self.server_log, "--query-start-interval", "100ms"], env=env)
+                               "--log-file", self.server_log, "--query-start-interval", "100ms",
+                               # Deep Visibility's documented limits, raised to suit the short pacing above.
+                               "--rate-limits", "dv-init-query=20,dv-query-status=20"], env=env)
         self.url = self.server.wait_for(r"listening on (http://\S+)").group(1)
         with tarfile.open(self.bundle) as tar:
             tar.extractall(os.path.join(self.dir, "bundle"))

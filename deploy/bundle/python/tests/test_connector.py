@@ -119,6 +119,13 @@ class OperationsTest(unittest.TestCase):
         self.assertEqual(t[0], detail["id"])
         sha1 = (detail.get("threatInfo") or {}).get("sha1") or detail.get("fileContentHash")
         self.assertTrue(sha1, detail)
+        sites = self.run_op(conn, config, "get_sites", {})
+        self.assertEqual(3, len(sites))
+        groups = self.run_op(conn, config, "get_groups", {"siteIds": sites[0]["id"]})
+        self.assertTrue(groups)
+        static = [g for g in groups if g["type"] == "static"]
+        self.assertTrue(all(g["siteId"] == sites[0]["id"] for g in groups))
+        uuid4 = agents[4]["uuid"]
         ops = [
             ("get_hash_details", {"hash": sha1}, lambda d: self.assertEqual(sha1, d["hash"])),
             ("get_agent_passphrase", {"agent_id": a[0]}, lambda d: self.assertEqual(a[0], d["agent_id"])),
@@ -138,6 +145,17 @@ class OperationsTest(unittest.TestCase):
             ("mitigate_threats", {"action": "Quarantine", "threat_id": t[1]},
              lambda d: self.assertEqual(1, d["affected"])),
             ("mark_threat_as_benign", {"threat_id": t[2]}, lambda d: self.assertEqual(1, d["affected"])),
+            ("get_agent_details", {"endpoint": uuid4}, lambda d: self.assertEqual(a[4], d["id"])),
+            ("restart_agent", {"endpoints": uuid4}, lambda d: self.assertEqual(
+                [{"endpoint": uuid4, "kind": "uuid", "agent_id": a[4], "computerName": agents[4]["computerName"],
+                  "matched_by": "uuid"}], d["endpoints"])),
+            ("disable_agent", {"ids": a[5], "reboot": True}, lambda d: self.assertEqual(1, d["affected"])),
+            ("enable_agent", {"ids": a[5]}, lambda d: self.assertEqual(1, d["affected"])),
+            ("move_agents_to_group", {"ids": a[6], "group_id": static[0]["id"]}, lambda d: self.assertEqual(1, d["affected"])),
+            ("move_agents_to_site", {"ids": a[7], "site_id": sites[1]["id"]}, lambda d: self.assertEqual(1, d["affected"])),
+            ("get_accounts", {}, lambda d: self.assertEqual(2, len(d))),
+            ("get_activities", {"agent_id": a[4]}, lambda d: self.assertEqual({a[4]}, {x["agentId"] for x in d})),
+            ("get_activity_types", {}, lambda d: self.assertTrue(d)),
             ("add_note_to_a_threat", {"threat_id": t[3], "text": "checked from FortiSOAR"},
              lambda d: self.assertEqual(1, d["affected"])),
             ("get_threat_notes", {"threat_id": t[3]},
@@ -163,7 +181,7 @@ class OperationsTest(unittest.TestCase):
              lambda d: self.assertEqual(1, d["affected"])),
             ("get_hash_verdict", {"hash": sha1}, lambda d: self.assertIn(d["verdict"], ("malicious", "non-malicious"))),
         ]
-        seen = {"get_agents", "get_agent_count", "list_all_threats", "get_threat_details"}
+        seen = {"get_agents", "get_agent_count", "list_all_threats", "get_threat_details", "get_sites", "get_groups"}
         for operation, params, check in ops:
             with self.subTest(version=version, operation=operation):
                 check(self.run_op(conn, config, operation, params))

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"io"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
+)
+
+func TestServeRateLimitsAndPprofFlags(t *testing.T) {
+	t.Setenv("CONNECTOR_RATE_LIMITS", "")
+	t.Setenv("CONNECTOR_PPROF", "")
+	f, err := parseServeFlags([]string{"--dev"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, sentinelone.DefaultRateLimits(), f.rateLimits, "the documented limits unless told otherwise")
+	assert.False(t, f.pprof, "profiles are off by default")
+
+	f, err = parseServeFlags([]string{"--dev", "--rate-limits", "agents=50:5", "--pprof"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, sentinelone.Rate{PerSecond: 50, Burst: 5}, f.rateLimits[sentinelone.LimitAgents])
+	assert.True(t, f.pprof)
+
+	t.Setenv("CONNECTOR_RATE_LIMITS", "off")
+	t.Setenv("CONNECTOR_PPROF", "true")
+	f, err = parseServeFlags([]string{"--dev"}, io.Discard)
+	require.NoError(t, err)
+	assert.Empty(t, f.rateLimits)
+	assert.True(t, f.pprof)
+
+	_, err = parseServeFlags([]string{"--dev", "--rate-limits", "agentz=5"}, io.Discard)
+	require.ErrorContains(t, err, `serve: --rate-limits (env CONNECTOR_RATE_LIMITS): rate limits: unknown endpoint class "agentz"`)
+}
