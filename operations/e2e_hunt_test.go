@@ -233,3 +233,31 @@ func TestRemoteScriptRunAndWaitAndGuard(t *testing.T) {
 	_, msg = h20.fail("run_remote_script", map[string]any{"ids": agents[0].ID, "script_id": scripts.Scripts[0].ID})
 	require.Contains(t, msg, "run_remote_script needs SentinelOne API 2.1")
 }
+
+// TestHuntActionsTakeEndpoints: run_remote_script and fetch_files_from_agent select agents
+// through the shared selection, so an agent named by hostname resolves like in every agent
+// action.
+func TestHuntActionsTakeEndpoints(t *testing.T) {
+	h := newHuntHarness(t, mode{"2.1", true}, 10*time.Millisecond)
+	names := map[string]int{}
+	for _, a := range h.sim.Sim.Agents() {
+		names[strings.ToLower(a.ComputerName)]++
+	}
+	var agent s1sim.Agent
+	for _, a := range h.agents(live) {
+		if names[strings.ToLower(a.ComputerName)] == 1 { // a hostname that names one agent
+			agent = a
+			break
+		}
+	}
+	require.NotEmpty(t, agent.ID)
+	var out struct {
+		IDs []string `json:"ids"`
+	}
+	h.ok("run_remote_script", map[string]any{"endpoints": agent.ComputerName, "script_id": s1sim.RemoteScripts[0].ID, "dry_run": true}, &out)
+	require.Equal(t, []string{agent.ID}, out.IDs)
+	h.ok("fetch_files_from_agent", map[string]any{"endpoints": strings.ToLower(agent.ComputerName), "files": "/etc/hosts",
+		"password": "Hunt-Zip-Pass-1!"}, &out)
+	require.Equal(t, []string{agent.ID}, out.IDs)
+	require.Len(t, h.sim.Sim.Uploads(), 1)
+}
