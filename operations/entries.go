@@ -216,3 +216,21 @@ func listEntries(ctx context.Context, call *connector.Call, list *sentinelone.Li
 	}
 	return map[string]any{"count": len(items), "entries": nonNil(items)}, nil
 }
+
+// osAndScope narrows a list filter of blocklist entries or exclusions by the call's os_type
+// (unless Any) and scope.
+func osAndScope(args connector.Args, f *sentinelone.ListFilter) error {
+	if args.String("os_type") != "Any" {
+		oses, err := osTypesOf(args)
+		if err != nil {
+			return err
+		}
+		f.OSTypes = oses
+	}
+	sc, _, err := scopeOf(args)
+	if err != nil {
+		return err
+	}
+	f.Scope = sc
+	return nil
+}

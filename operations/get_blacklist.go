@@ -14,18 +14,9 @@ const GetBlacklist = "get_blacklist"
 func getBlacklist(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	args := call.Args()
 	f := sentinelone.ListFilter{Type: sentinelone.TypeBlackHash, ValueContains: strings.ToLower(strings.TrimSpace(args.String("hash")))}
-	if label := args.String("os_type"); label != "Any" {
-		oses, err := osTypesOf(args)
-		if err != nil {
-			return nil, err
-		}
-		f.OSTypes = oses
-	}
-	sc, _, err := scopeOf(args)
-	if err != nil {
+	if err := osAndScope(args, &f); err != nil {
 		return nil, err
 	}
-	f.Scope = sc
 	return listEntries(ctx, call, client.Blocklist(), f)
 }
 

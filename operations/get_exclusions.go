@@ -21,18 +21,9 @@ func getExclusions(ctx context.Context, call *connector.Call, client *sentinelon
 		}
 		f.Type = typ
 	}
-	if args.String("os_type") != "Any" {
-		oses, err := osTypesOf(args)
-		if err != nil {
-			return nil, err
-		}
-		f.OSTypes = oses
-	}
-	sc, _, err := scopeOf(args)
-	if err != nil {
+	if err := osAndScope(args, &f); err != nil {
 		return nil, err
 	}
-	f.Scope = sc
 	return listEntries(ctx, call, client.Exclusions(), f)
 }
 

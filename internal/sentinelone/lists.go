@@ -210,24 +210,11 @@ func (s *ListService) pinnedEntries(ctx context.Context, what string, ids []stri
 	}
 	found := map[string]bool{}
 	for _, level := range levels {
-		for page, err := range s.Pages(ctx, ListFilter{IDs: ids, Scope: level}, ListOptions{}) {
-			if err != nil {
-				return fmt.Errorf("%s: confirm the entries lie in the pinned scope: %w", what, err)
-			}
-			for _, raw := range page {
-				if id, err := itemID(raw); err == nil {
-					found[id] = true
-				}
-			}
+		if err := collectIDs(found, s.Pages(ctx, ListFilter{IDs: ids, Scope: level}, ListOptions{})); err != nil {
+			return fmt.Errorf("%s: confirm the entries lie in the pinned scope: %w", what, err)
 		}
 	}
-	var outside []string
-	for _, id := range ids {
-		if !found[id] {
-			outside = append(outside, id)
-		}
-	}
-	if len(outside) > 0 {
+	if outside := missingFrom(ids, found); len(outside) > 0 {
 		return fmt.Errorf("%s: %w", what, &ScopeError{Key: "entryIds", IDs: outside, Scope: s.client.scope})
 	}
 	return nil

@@ -294,9 +294,20 @@ func (s *ThreatsService) inScope(ctx context.Context, what string, ids []string)
 		return nil
 	}
 	found := map[string]bool{}
-	for page, err := range s.Pages(ctx, Filter{"ids": ids}, ListOptions{}) {
+	if err := collectIDs(found, s.Pages(ctx, Filter{"ids": ids}, ListOptions{})); err != nil {
+		return fmt.Errorf("%s: confirm the threats lie in the pinned scope: %w", what, err)
+	}
+	if outside := missingFrom(ids, found); len(outside) > 0 {
+		return fmt.Errorf("%s: %w", what, &ScopeError{Key: "threatIds", IDs: outside, Scope: s.client.scope})
+	}
+	return nil
+}
+
+// collectIDs marks found the id of every item pages yields.
+func collectIDs(found map[string]bool, pages iter.Seq2[[]json.RawMessage, error]) error {
+	for page, err := range pages {
 		if err != nil {
-			return fmt.Errorf("%s: confirm the threats lie in the pinned scope: %w", what, err)
+			return err
 		}
 		for _, raw := range page {
 			if id, err := itemID(raw); err == nil {
@@ -304,14 +315,16 @@ func (s *ThreatsService) inScope(ctx context.Context, what string, ids []string)
 			}
 		}
 	}
-	var outside []string
+	return nil
+}
+
+// missingFrom returns the ids that found lacks, in their order.
+func missingFrom(ids []string, found map[string]bool) []string {
+	var out []string
 	for _, id := range ids {
 		if !found[id] {
-			outside = append(outside, id)
+			out = append(out, id)
 		}
 	}
-	if len(outside) > 0 {
-		return fmt.Errorf("%s: %w", what, &ScopeError{Key: "threatIds", IDs: outside, Scope: s.client.scope})
-	}
-	return nil
+	return out
 }
