@@ -38,6 +38,10 @@ type ClientOptions struct {
 	RateLimits sentinelone.RateLimits
 	// Streams keeps server-side stream checkpoints (nil → in memory).
 	Streams StreamStore
+	// QueryStartInterval spaces the Deep Visibility query starts of each configuration, in a
+	// queue with a bounded wait (serve sets sentinelone.DefaultQueryStartInterval, SentinelOne's
+	// one a minute); 0 paces nothing.
+	QueryStartInterval time.Duration
 }
 
 // Defaults of the inline client cache.
@@ -127,6 +131,7 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 func (c *Clients) build(sc sentinelone.Config, name string, lim *sentinelone.Limiter) (*sentinelone.Client, error) {
 	sc.RootCAs, sc.Timeout, sc.Retry, sc.Limiter = c.opts.RootCAs, c.opts.Timeout, c.opts.Retry, lim
 	sc.Logger, sc.Observer = c.opts.Logger.With(zap.String("config", name)), c.opts.Observer
+	sc.QueryStartInterval = c.opts.QueryStartInterval
 	client, err := sentinelone.New(sc)
 	if err != nil {
 		return nil, fmt.Errorf("configuration %q: %w", name, err)

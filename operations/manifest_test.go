@@ -14,7 +14,7 @@ import (
 var destructiveNames = []string{"agent_action", "reconnect_agent_network", "broadcast_message_to_agent", "initiate_agent_scan",
 	"abort_agent_scan", "fetch_agent_logs", "mitigate_threats", "mark_threat_as_benign", "commission_agent",
 	"update_analyst_verdict", "change_incident_status", "add_note_to_a_threat", "create_blacklist_item", "delete_blacklist_item",
-	"create_exclusion", "delete_exclusion",
+	"create_exclusion", "delete_exclusion", "run_remote_script", "fetch_files_from_agent",
 	"restart_agent", "enable_agent", "disable_agent", "move_agents_to_group", "move_agents_to_site"}
 
 // TestManifestDocumentsEveryBound: info.json is where a value's range lives, so every number

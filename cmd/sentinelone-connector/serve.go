@@ -49,6 +49,8 @@ type serveFlags struct {
 	simListen       string
 	rateLimits      sentinelone.RateLimits
 	pprof           bool
+	// queryStartInterval spaces each configuration's Deep Visibility query starts.
+	queryStartInterval time.Duration
 }
 
 // DefaultSimListen is where serve --dev's simulator listens, the same on every run so that
@@ -106,6 +108,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.logFile, "log-file", env("CONNECTOR_LOG_FILE", ""), "append logs to this file instead of stderr (env CONNECTOR_LOG_FILE)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", dur("CONNECTOR_SHUTDOWN_TIMEOUT", 30*time.Second), "time in-flight requests get to finish on SIGTERM (env CONNECTOR_SHUTDOWN_TIMEOUT)")
 	fs.DurationVar(&f.executeTimeout, "execute-timeout", dur("CONNECTOR_EXECUTE_TIMEOUT", 5*time.Minute), "deadline of one execute (env CONNECTOR_EXECUTE_TIMEOUT)")
+	fs.DurationVar(&f.queryStartInterval, "query-start-interval", dur("CONNECTOR_QUERY_START_INTERVAL", sentinelone.DefaultQueryStartInterval),
+		"least time between two Deep Visibility query starts of one configuration; SentinelOne allows about one a minute (env CONNECTOR_QUERY_START_INTERVAL)")
 	fs.StringVar(&f.caBundle, "ca-bundle", env("CONNECTOR_CA_BUNDLE", ""), "PEM file of extra CAs trusted for SentinelOne consoles (env CONNECTOR_CA_BUNDLE)")
 	fs.StringVar(&f.seedConfigs, "seed-configs", env("CONNECTOR_SEED_CONFIGS", ""), "JSON file of SentinelOne configurations created at start when absent (env CONNECTOR_SEED_CONFIGS)")
 	fs.BoolVar(&f.seedOverwrite, "seed-overwrite", boolean("CONNECTOR_SEED_OVERWRITE"), "apply the seeds (SENTINELONE_*, --seed-configs) over existing configurations of the same name, replacing changes made through the API (env CONNECTOR_SEED_OVERWRITE)")
@@ -182,7 +186,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	opts := app.Options{Logger: logger, Dev: f.dev, ExecuteTimeout: f.executeTimeout,
 		DataDir: f.dataDir, SeedFile: f.seedConfigs, SeedOverwrite: f.seedOverwrite,
-		Sim: s1sim.Options{Agents: f.simAgents, Threats: f.simThreats}, SimAddr: f.simListen}
+		// The dev simulator limits query starts a little below the pacing, so that jitter
+		// between two paced starts cannot make a 429.
+		Sim: s1sim.Options{Agents: f.simAgents, Threats: f.simThreats, QueryInitInterval: f.queryStartInterval * 9 / 10}, SimAddr: f.simListen}
+	opts.Client.QueryStartInterval = f.queryStartInterval
 	if f.dev && f.dataDir != "" {
 		opts.SimCertFile, opts.SimKeyFile = filepath.Join(f.dataDir, simCertName), filepath.Join(f.dataDir, simKeyName)
 		if err := os.MkdirAll(f.dataDir, 0o700); err != nil {

@@ -28,6 +28,8 @@ func parseSimulateFlags(args []string, stderr io.Writer, ch *churn) (opts s1sim.
 	fs.DurationVar(&opts.TokenTTL, "token-ttl", s1sim.DefaultTokenTTL, "session-token lifetime")
 	fs.BoolVar(&opts.DisableRecommission, "disable-recommission", false, "answer 404 on POST …/agents/{id}/recommission")
 	fs.BoolVar(&opts.SupportIDsNin, "support-ids-nin", false, "honour the idsNin agent filter (ignored by default)")
+	fs.DurationVar(&opts.QueryStep, "query-step", s1sim.DefaultQueryStep, "time a Deep Visibility query or remote-script task spends in each state")
+	fs.DurationVar(&opts.QueryInitInterval, "query-init-interval", 0, "least time between two POST /dv/init-query of one account; sooner gets 429 (0: no limit)")
 	fs.DurationVar(&f.Latency, "latency", 0, "latency added to every API request")
 	fs.IntVar(&f.RateLimitEvery, "rate-limit-every", 0, "answer every N-th API request with 429")
 	fs.DurationVar(&f.RetryAfter, "retry-after", 0, "Retry-After sent with a 429 (default 1s)")

@@ -45,8 +45,9 @@ func (c *checker) addf(at, format string, args ...any) {
 // (an expression is exempt but must read an existing input, whose options must be among
 // the param's); literal values pass the connector's own param rules; expressions read only
 // declared inputs and existing steps; destructive operations are narrowed by a required
-// input (destructive maps each destructive operation to the params that narrow it, as the
-// operations' specs declare); every input is used; and the runner can execute it.
+// input, or by the data of an earlier step that reads one (destructive maps each destructive
+// operation to the params that narrow it, as the operations' specs declare); every input is
+// used; and the runner can execute it.
 func CheckWorkflow(m *connector.Manifest, destructive map[string][]string, w *Workflow, collectionUUID string) []Problem {
 	c := &checker{m: m, destructive: destructive, w: w, inputs: map[string]InputVariable{}, used: map[string]bool{}}
 	c.structure(collectionUUID)
@@ -315,6 +316,40 @@ func (c *checker) narrowed(params map[string]any, narrow []string) bool {
 		for _, ref := range t.Refs() {
 			if len(ref) == 4 && ref[1] == "input" && ref[2] == "params" && c.inputs[ref[3]].Required {
 				return true
+			}
+			if len(ref) >= 3 && ref[1] == "steps" && c.stepReadsRequired(ref[2]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stepReadsRequired reports whether the connector step with the given variable name reads a
+// required input in one of its params: its results (the hosts a hunt for a required hash
+// found, say) are then as narrow as that input, and the run-time guard still bounds them.
+func (c *checker) stepReadsRequired(varName string) bool {
+	for _, s := range c.w.Steps {
+		if s.VarName() != varName {
+			continue
+		}
+		call, err := s.Connector()
+		if err != nil {
+			return false
+		}
+		for _, v := range call.Params {
+			str, ok := v.(string)
+			if !ok || !IsTemplate(str) {
+				continue
+			}
+			t, err := ParseTemplate(str)
+			if err != nil {
+				continue
+			}
+			for _, ref := range t.Refs() {
+				if len(ref) == 4 && ref[1] == "input" && ref[2] == "params" && c.inputs[ref[3]].Required {
+					return true
+				}
 			}
 		}
 	}

@@ -129,6 +129,9 @@ func TestCheckWorkflowFindsProblems(t *testing.T) {
 			delete(params(d), "ids")
 			params(d)["excludeIds"] = "{{vars.input.params.agent_ids}}"
 		}, `destructive operation initiate_agent_scan is not narrowed: bind one of ["ids" "computerName__like"`},
+		{"destructive action on a step that reads no required input", "hunt-a-hash-across-the-fleet.json", func(d doc) {
+			params(d)["query"] = `EventType = "Process Creation"`
+		}, `destructive operation agent_action is not narrowed`},
 		{"unused input", "get-agent-passphrase.json", func(d doc) {
 			d2 := map[string]any{"name": "reason", "label": "Reason", "type": "string", "required": false}
 			args(d, 0)["inputVariables"] = append(inputs(d), d2)

@@ -54,7 +54,7 @@ var activityTypes = map[string]activityType{
 	"uninstall":       {51, "Agent Uninstall Requested", "The management user {{ username }} requested to uninstall the agent {{ computer_name }}."},
 	"shutdown":        {66, "Agent Shutdown Requested", "The management user {{ username }} issued a shutdown command to the machine {{ computer_name }}."},
 	"broadcast":       {79, "Message Broadcast", "The management user {{ username }} sent a message to the agent {{ computer_name }}."},
-	"initiate-scan":   {80, "Scan Initiated", "The management user {{ username }} initiated a full disk scan on {{ computer_name }}."},
+	"initiate-scan":   {83, "Scan Initiated", "The management user {{ username }} initiated a full disk scan on {{ computer_name }}."},
 	"abort-scan":      {81, "Scan Aborted", "The management user {{ username }} aborted the scan on {{ computer_name }}."},
 	"fetch-logs":      {82, "Agent Logs Requested", "The management user {{ username }} requested the logs of {{ computer_name }}."},
 	"restart-machine": {67, "Machine Restart Requested", "The management user {{ username }} issued a restart command to the machine {{ computer_name }}."},
@@ -62,6 +62,7 @@ var activityTypes = map[string]activityType{
 	"disable-agent":   {69, "Agent Disabled", "The management user {{ username }} disabled the agent {{ computer_name }}."},
 	"move-to-group":   {1001, "Agent Moved To Group", "The management user {{ username }} moved the agent {{ computer_name }} to the group {{ group_name }}."},
 	"move-to-site":    {1002, "Agent Moved To Site", "The management user {{ username }} moved the agent {{ computer_name }} to the site {{ site_name }}."},
+	"file-upload":     {80, "Agent Uploaded Files", "The agent {{ computer_name }} uploaded the files the management user {{ username }} asked for."},
 	"recommission":    {53, "Agent Recommissioned", "The management user {{ username }} recommissioned the agent {{ computer_name }}."},
 	"threat-action":   {2004, "Threat Mitigation Requested", "The management user {{ username }} issued the {{ action }} command to the threat {{ threat_name }}."},
 }

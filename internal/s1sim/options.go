@@ -39,6 +39,8 @@ const (
 	DefaultThreats  = 50
 	DefaultSeed     = 1
 	DefaultTokenTTL = time.Hour
+	// DefaultQueryStep is the default Options.QueryStep.
+	DefaultQueryStep = 100 * time.Millisecond
 )
 
 // ConsoleLoginInterval is SentinelOne's documented login rate limit: one
@@ -74,6 +76,14 @@ type Options struct {
 	// answered (or until the caller gives up), like a console slow to end
 	// sessions.
 	LogoutDelay time.Duration
+	// QueryStep is how long a Deep Visibility query, a PowerQuery or a remote-script task
+	// spends in each state before the next (a query finishes after three steps);
+	// DefaultQueryStep when 0.
+	QueryStep time.Duration
+	// QueryInitInterval is the least time between two POST /dv/init-query of one account
+	// (SentinelOne allows about one a minute); a start sooner gets 429 with Retry-After.
+	// 0, the default, sets no limit, for the same reason as LoginInterval.
+	QueryInitInterval time.Duration
 	// Faults are the fault knobs in force at start.
 	Faults Faults
 	// Logger receives one debug line per API request; optional.

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -202,6 +203,11 @@ func shapeSamplers(t *testing.T, e *env) map[string]func() []any {
 		"site":                 func() []any { return data("/web/api/v2.1/sites", nil).(map[string]any)["sites"].([]any) },
 		"group":                func() []any { return list("/web/api/v2.1/groups", nil) },
 		"account":              func() []any { return list("/web/api/v2.1/accounts", nil) },
+		"dv-event": func() []any {
+			id, err := e.sim.SeedQuery(`AgentOS != "none"`, time.Now().Add(-time.Hour))
+			require.NoError(t, err)
+			return list(v21Path+"/dv/events", url.Values{"queryId": {id}, "limit": {"1000"}})
+		},
 	}
 }
 

@@ -60,6 +60,7 @@ type Simulator struct {
 	mu       sync.RWMutex
 	fleet    *fleet
 	triage   triageState // notes, timelines, blocklist and exclusions
+	hunt     huntState   // queries, remote-script tasks, uploads
 	faults   Faults
 	rlCount  int // API requests seen by the rate limiter since SetFaults
 	faultRNG *mrand.Rand

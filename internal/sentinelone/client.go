@@ -67,6 +67,12 @@ type Config struct {
 	// Limiter paces every request (see ratelimit.go); nil sends at once. Clients of one
 	// configuration share one, so its budget outlives a client rebuilt after a change.
 	Limiter *Limiter
+	// QueryStartInterval is the least time between two Deep Visibility query starts
+	// (SentinelOne allows about DefaultQueryStartInterval); 0 or less paces nothing.
+	QueryStartInterval time.Duration
+	// QueryStartWait bounds the wait of a query start in the pacer's queue;
+	// DefaultQueryStartWait when 0.
+	QueryStartWait time.Duration
 }
 
 // Observer receives metrics about the client's traffic. Implementations must
@@ -109,6 +115,10 @@ type Client struct {
 	Management *ManagementService
 	// System calls the /system endpoints.
 	System *SystemService
+	// Hunt calls the Deep Visibility and PowerQuery endpoints.
+	Hunt *HuntService
+	// Scripts calls the RemoteOps and file retrieval endpoints.
+	Scripts *ScriptsService
 }
 
 type service struct{ client *Client }
@@ -183,6 +193,8 @@ func New(cfg Config) (*Client, error) {
 	c.Hashes = &HashesService{client: c}
 	c.Management = &ManagementService{client: c}
 	c.System = &SystemService{client: c}
+	c.Hunt = &HuntService{service: service{client: c}, pacer: newQueryPacer(cfg)}
+	c.Scripts = &ScriptsService{service: service{client: c}}
 	return c, nil
 }
 

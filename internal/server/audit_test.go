@@ -54,6 +54,10 @@ func TestAuditEveryOperation(t *testing.T) {
 	}
 	a1, a2 := live[0].ID, live[1].ID
 	threats := a.Sim.Sim.Threats()
+	qid, err := a.Sim.Sim.SeedQuery(`EventType = "DNS Resolved"`, time.Now().Add(-time.Hour))
+	require.NoError(t, err)
+	running, err := a.Sim.Sim.SeedQuery(`EventType = "DNS Resolved"`, time.Now().Add(time.Hour))
+	require.NoError(t, err)
 	cases := map[string]map[string]any{
 		"get_agents":                         {"limit": 3},
 		"get_agent_count":                    {},
@@ -97,6 +101,20 @@ func TestAuditEveryOperation(t *testing.T) {
 		"get_accounts":                       {},
 		"get_activities":                     {"limit": 5},
 		"get_activity_types":                 {},
+		"create_query":                       {"query": `EventType = "IP Connect"`, "from_date": "2025-01-01T00:00:00Z", "to_date": "2027-01-01T00:00:00Z"},
+		"get_query_status":                   {"query_id": qid},
+		"get_events":                         {"query_id": qid},
+		"get_events_by_type":                 {"query_id": qid, "event_type": "dns"},
+		"cancel_running_query":               {"query_id": running},
+		"run_query":                          {"query": `EventType = "DNS Resolved"`, "from_date": "2025-01-01T00:00:00Z", "to_date": "2027-01-01T00:00:00Z", "limit": 2},
+		"run_power_query":                    {"query": `EventType = "DNS Resolved" | limit 2`, "from_date": "2025-01-01T00:00:00Z", "to_date": "2027-01-01T00:00:00Z"},
+		"get_remote_scripts":                 {},
+		"run_remote_script":                  {"ids": a1, "script_id": "1600000000000000001", "dry_run": true},
+		"get_remote_script_status":           {"parent_task_id": "1800000000000000999"},
+		"get_remote_script_results":          {"task_ids": "1800000000000000999"},
+		"fetch_files_from_agent":             {"ids": a1, "files": "/etc/hosts", "password": "Audit-Zip-Pass-1!", "dry_run": true},
+		"fetch_threat_file":                  {"threat_id": threats[0].ID, "password": "Audit-Zip-Pass-1!"},
+		"download_from_cloud":                {"threat_id": threats[0].ID},
 	}
 	require.Len(t, cases, len(a.Manifest.Operations))
 	sim, err := a.Store.Resolve(t.Context(), app.DevConfigName)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -65,6 +66,10 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	agent := a.Sim.Sim.Agents()[0]
 	threat := a.Sim.Sim.Threats()[0]
+	qid, err := a.Sim.Sim.SeedQuery(`EventType = "DNS Resolved"`, time.Now().Add(-time.Hour))
+	require.NoError(t, err)
+	running, err := a.Sim.Sim.SeedQuery(`EventType = "DNS Resolved"`, time.Now().Add(time.Hour))
+	require.NoError(t, err)
 	params := map[string]map[string]any{
 		"get_agents":                         {"limit": 2},
 		"get_agent_count":                    {},
@@ -108,6 +113,20 @@ func TestNoSecretLeaks(t *testing.T) {
 		"get_accounts":                       {},
 		"get_activities":                     {"limit": 2},
 		"get_activity_types":                 {},
+		"create_query":                       {"query": `EventType = "IP Connect"`, "from_date": "2025-01-01T00:00:00Z", "to_date": "2027-01-01T00:00:00Z"},
+		"get_query_status":                   {"query_id": qid},
+		"get_events":                         {"query_id": qid},
+		"get_events_by_type":                 {"query_id": qid, "event_type": "dns"},
+		"cancel_running_query":               {"query_id": running},
+		"run_query":                          {"query": `EventType = "DNS Resolved"`, "from_date": "2025-01-01T00:00:00Z", "to_date": "2027-01-01T00:00:00Z", "limit": 2},
+		"run_power_query":                    {"query": `EventType = "DNS Resolved" | limit 2`, "from_date": "2025-01-01T00:00:00Z", "to_date": "2027-01-01T00:00:00Z"},
+		"get_remote_scripts":                 {},
+		"run_remote_script":                  {"ids": agent.ID, "script_id": "1600000000000000001", "dry_run": true},
+		"get_remote_script_status":           {"parent_task_id": "1800000000000000999"},
+		"get_remote_script_results":          {"task_ids": "1800000000000000999"},
+		"fetch_files_from_agent":             {"ids": agent.ID, "files": "/etc/hosts", "password": "Leak-Zip-Pass-1!", "dry_run": true},
+		"fetch_threat_file":                  {"threat_id": threat.ID, "password": "Leak-Zip-Pass-1!"},
+		"download_from_cloud":                {"threat_id": threat.ID},
 	}
 	require.Len(t, params, len(a.Manifest.Operations))
 	for _, cfg := range []string{app.DevConfigName, "wrong-password", "canary-token"} {

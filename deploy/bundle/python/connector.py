@@ -6,8 +6,13 @@ execute() and check_health(); they go to the server inline, in the request body,
 and are never logged here. See README.md for how the two halves find each other.
 """
 
+import base64
+import hashlib
+import importlib
 import json
 import os
+import shutil
+import tempfile
 import time
 
 from connectors.core.connector import Connector, ConnectorError, get_logger
@@ -40,7 +45,7 @@ class SentinelOne(Connector):
             logger.error("operation %s failed: %s", operation, exc)
             raise ConnectorError(str(exc)) from None
         logger.info("operation %s done in %.0f ms", operation, (time.monotonic() - start) * 1000)
-        return data
+        return store_files(data)
 
     def check_health(self, config=None):
         try:
@@ -84,3 +89,55 @@ class SentinelOne(Connector):
         if not isinstance(config, dict):
             raise ConnectorError("the configuration must be a set of field values, got %s" % type(config).__name__)
         return {name: config[name] for name in self._fields if name in config}
+
+
+def _uploader():
+    """FortiSOAR's file upload utility, or None outside FortiSOAR."""
+    try:
+        return importlib.import_module("connectors.cyops_utilities.builtins").upload_file_to_cyops
+    except (ImportError, AttributeError):
+        return None
+
+
+def _files(data):
+    """Every downloaded file object in an operation's data: a dict with the file's name,
+    sha256 and base64 content."""
+    if isinstance(data, dict):
+        if isinstance(data.get("content_base64"), str) and "sha256" in data and "name" in data:
+            yield data
+            return
+        for value in data.values():
+            yield from _files(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _files(value)
+
+
+def store_files(data):
+    """Inside FortiSOAR, stores each downloaded file as an attachment with FortiSOAR's upload
+    utility and puts the attachment's and the file's IRIs in place of its content. The
+    content is checked against its SHA-256 first and written only to a private directory of
+    this call (never a shared temp path), removed afterwards. Outside FortiSOAR the data is
+    returned unchanged."""
+    found = list(_files(data))
+    upload = _uploader() if found else None
+    if upload is None:
+        return data
+    private = tempfile.mkdtemp(prefix="sentinelone-")
+    try:
+        for n, f in enumerate(found):
+            content = base64.b64decode(f["content_base64"])
+            if hashlib.sha256(content).hexdigest() != f["sha256"]:
+                raise ConnectorError("file %s does not match its SHA-256; it was not stored" % f["name"])
+            name = os.path.basename(str(f["name"])) or "file"
+            path = os.path.join(private, "%d-%s" % (n, name))
+            with open(path, "wb") as out:
+                out.write(content)
+            answer = upload(file_path=path, filename=name, name=name, create_attachment=True)
+            f["attachment_iri"] = answer.get("@id")
+            f["file_iri"] = (answer.get("file") or {}).get("@id")
+            f["content_base64"] = ""
+            logger.info("stored file %s (%d bytes) as attachment %s", name, len(content), f["attachment_iri"])
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+    return data

@@ -92,7 +92,9 @@ class Stack(object):
     def start(self):
         cert = os.path.join(self.dir, "sim.pem")
         self.sim = Process([self.binary, "simulate", "--listen", "127.0.0.1:0", "--cert-out", cert,
-                            "--agents", "60", "--threats", "20"])
+                            "--agents", "60", "--threats", "20",
+                            # Deep Visibility's start limit, short, below the server's pacing.
+                            "--query-init-interval", "50ms"])
         self.sim_url = self.sim.wait_for(r"listening on (https://\S+)").group(1)
         self.server_log = os.path.join(self.dir, "server.log")
         self.token_file = os.path.join(self.dir, "token")
@@ -102,7 +104,9 @@ class Stack(object):
         env["CONNECTOR_API_TOKEN_FILE"] = self.token_file
         self.server = Process([self.binary, "serve", "--listen", "127.0.0.1:0",
                                "--data-dir", os.path.join(self.dir, "data"), "--ca-bundle", cert,
-                               "--log-file", self.server_log], env=env)
+                               "--log-file", self.server_log, "--query-start-interval", "100ms",
+                               # Deep Visibility's documented limits, raised to suit the short pacing above.
+                               "--rate-limits", "dv-init-query=20,dv-query-status=20"], env=env)
         self.url = self.server.wait_for(r"listening on (http://\S+)").group(1)
         with tarfile.open(self.bundle) as tar:
             tar.extractall(os.path.join(self.dir, "bundle"))

@@ -1,6 +1,8 @@
 """Tests of the bundle's connector.py through a stand-in of FortiSOAR's connector
 engine, against the real connector server and the SentinelOne simulator."""
 
+import base64
+import hashlib
 import importlib
 import inspect
 import io
@@ -10,7 +12,9 @@ import os
 import sys
 import tempfile
 import time
+import types
 import unittest
+import zipfile
 from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -195,9 +199,105 @@ class OperationsTest(unittest.TestCase):
                         conn._handle_operation({"config": config, "operation": operation, "params": params})
                     self.assertIn(operation + " needs SentinelOne API 2.1", str(ctx.exception))
                 seen.add(operation)
+        seen |= self.check_hunt(conn, config, version, a, t)
         with open(os.path.join(STACK.dir, "bundle", "sentinelone", "info.json")) as f:
             names = {op["operation"] for op in json.load(f)["operations"]}
         self.assertEqual(names, seen)
+
+    def check_hunt(self, conn, config, version, a, t):
+        """The hunting and collection operations; the 2.1-only ones fail clearly on 2.0."""
+        rng = {"from_date": "2025-01-01T00:00:00Z", "to_date": "2027-01-01T00:00:00Z"}
+        run = self.run_op(conn, config, "run_query", dict(rng, query='EventType = "DNS Resolved"', limit=5))
+        self.assertEqual("FINISHED", run["response_state"])
+        self.assertEqual(5, run["count"])
+        qid = run["query_id"]
+        self.assertTrue(self.run_op(conn, config, "get_query_status", {"query_id": qid})["finished"])
+        self.assertEqual(5, self.run_op(conn, config, "get_events", {"query_id": qid, "limit": 5})["count"])
+        self.assertTrue(self.run_op(conn, config, "get_events_by_type", {"query_id": qid, "event_type": "dns", "limit": 3})["events"])
+        started = self.run_op(conn, config, "create_query", dict(rng, query='EventType = "IP Connect"'))
+        cancel = self.run_op(conn, config, "cancel_running_query", {"query_id": started["query_id"]})
+        self.assertIn(cancel["response_state"], ("QUERY_CANCELLED", "FINISHED"))
+        pw = "Shim-Zip-Pass-1!"
+        got = self.run_op(conn, config, "fetch_files_from_agent",
+                          {"ids": a[4], "files": "/etc/hosts", "password": pw, "download": True})
+        self.assertEqual(1, len(got["files"]))
+        f = got["files"][0]
+        content = base64.b64decode(f["content_base64"])
+        self.assertEqual(f["sha256"], hashlib.sha256(content).hexdigest())
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            self.assertIn("contents of /etc/hosts", z.read("etc/hosts", pwd=pw.encode()).decode())
+            self.assertIn("manifest.json", z.namelist())
+        tf = self.run_op(conn, config, "fetch_threat_file", {"threat_id": t[0], "password": pw})
+        self.assertEqual(64, len(tf["file"]["sha256"]))
+        seen = {"run_query", "get_query_status", "get_events", "get_events_by_type", "create_query",
+                "cancel_running_query", "fetch_files_from_agent", "fetch_threat_file"}
+        only21 = ["run_power_query", "get_remote_scripts", "run_remote_script", "get_remote_script_status",
+                  "get_remote_script_results", "download_from_cloud"]
+        seen.update(only21)
+        if version != "2.1":
+            for operation, params in (
+                    ("run_power_query", dict(rng, query='EventType = "DNS Resolved"')),
+                    ("get_remote_scripts", {}),
+                    ("run_remote_script", {"ids": a[4], "script_id": "1"}),
+                    ("get_remote_script_status", {"parent_task_id": "1"}),
+                    ("get_remote_script_results", {"task_ids": "1"}),
+                    ("download_from_cloud", {"threat_id": t[0]})):
+                with self.subTest(version=version, operation=operation):
+                    with server_env(), self.assertRaises(engine.ConnectorError) as ctx:
+                        conn._handle_operation({"config": config, "operation": operation, "params": params})
+                    self.assertIn(operation + " needs SentinelOne API 2.1", str(ctx.exception))
+            return seen
+        pq = self.run_op(conn, config, "run_power_query", dict(rng, query='EventType = "DNS Resolved" | columns agentName, dnsRequest', limit=3))
+        self.assertEqual(["agentName", "dnsRequest"], pq["columns"])
+        self.assertEqual(3, pq["count"])
+        scripts = self.run_op(conn, config, "get_remote_scripts", {})["scripts"]
+        ran = self.run_op(conn, config, "run_remote_script", {"ids": a[4], "script_id": scripts[0]["id"], "wait_seconds": 30})
+        self.assertTrue(ran["finished"])
+        status = self.run_op(conn, config, "get_remote_script_status", {"parent_task_id": ran["parent_task_ids"][0]})
+        self.assertEqual(["completed"], [x["status"] for x in status["tasks"]])
+        res = self.run_op(conn, config, "get_remote_script_results", {"task_ids": status["tasks"][0]["id"], "download": True})
+        self.assertEqual(1, len(res["files"]))
+        cloud = self.run_op(conn, config, "download_from_cloud", {"threat_id": t[0]})
+        self.assertTrue(cloud["file"]["size"] > 0)
+        return seen
+
+    def test_files_stored_as_attachments_inside_fortisoar(self):
+        """With FortiSOAR's upload utility importable (a stand-in here), each downloaded file
+        becomes an attachment: the stand-in gets the exact bytes from a private path, and the
+        data carries the IRIs instead of the content."""
+        uploads = []
+
+        def upload_file_to_cyops(file_path, filename, name, create_attachment):
+            with open(file_path, "rb") as f:
+                uploads.append({"path": file_path, "filename": filename, "name": name,
+                                "attachment": create_attachment, "content": f.read()})
+            n = len(uploads)
+            return {"@id": "/api/3/attachments/%d" % n, "file": {"@id": "/api/3/files/%d" % n}}
+
+        builtins = types.ModuleType("connectors.cyops_utilities.builtins")
+        builtins.upload_file_to_cyops = upload_file_to_cyops
+        pkg = types.ModuleType("connectors.cyops_utilities")
+        pkg.builtins = builtins
+        conn = new_connector()
+        agent = self.run_op(conn, Config.token_v21(), "get_agents", {"limit": 1})[0]["id"]
+        plain = self.run_op(conn, Config.token_v21(), "fetch_files_from_agent",
+                            {"ids": agent, "files": "/var/log/app.log", "password": "Shim-Zip-Pass-1!", "download": True})
+        with mock.patch.dict(sys.modules, {"connectors.cyops_utilities": pkg, "connectors.cyops_utilities.builtins": builtins}):
+            data = self.run_op(conn, Config.token_v21(), "fetch_files_from_agent",
+                               {"ids": agent, "files": "/var/log/app.log", "password": "Shim-Zip-Pass-1!", "download": True})
+        self.assertEqual(1, len(uploads))
+        up = uploads[0]
+        f = data["files"][0]
+        self.assertEqual(f["sha256"], hashlib.sha256(up["content"]).hexdigest())
+        self.assertEqual(len(up["content"]), f["size"])
+        self.assertTrue(up["attachment"])
+        self.assertEqual(f["name"], up["filename"])
+        self.assertFalse(up["path"].startswith(os.path.join(tempfile.gettempdir(), f["name"])), "a private directory, not the shared temp path")
+        self.assertFalse(os.path.exists(up["path"]), "the private copy is removed")
+        self.assertEqual("/api/3/attachments/1", f["attachment_iri"])
+        self.assertEqual("/api/3/files/1", f["file_iri"])
+        self.assertEqual("", f["content_base64"])
+        self.assertTrue(plain["files"][0]["content_base64"], "outside FortiSOAR the content comes back as it is")
 
     def test_api21_token(self):
         self.check_all(Config.token_v21(), "2.1")
