@@ -76,7 +76,7 @@ func TestExecuteCap(t *testing.T) {
 	a, ts := devServer(t, app.Options{Server: server.Options{MaxConcurrentExecutes: 2}})
 	do(t, "POST", ts.URL+"/api/integration/execute/", "application/json", execBody("get_agent_count", map[string]any{})) // warm token
 	a.Sim.Sim.ResetRequests()
-	a.Sim.Sim.SetFaults(s1sim.Faults{Latency: 400 * time.Millisecond})
+	a.Sim.Sim.SetFaults(s1sim.Faults{Latency: 2 * time.Second}) // long enough that the third call comes while both are in flight, even on a loaded machine
 	var wg sync.WaitGroup
 	codes := make(chan int, 2)
 	for range 2 {
