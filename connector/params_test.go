@@ -56,7 +56,7 @@ func TestValidateParamsRejects(t *testing.T) {
 		wantErrs []string
 	}{
 		{"missing required", "get_hash_details", map[string]any{}, []string{"hash: is required"}},
-		{"required given blank", "get_agent_passphrase", map[string]any{"agent_id": "  "}, []string{"agent_id: is required"}},
+		{"required given blank", "get_hash_details", map[string]any{"hash": "  "}, []string{"hash: is required"}},
 		{"fraction for integer", "get_agents", map[string]any{"limit": "2.5"}, []string{`limit: must be a whole number written in decimal digits, got "2.5"`}},
 		{"text for integer", "get_agents", map[string]any{"skip": "ten"}, []string{"skip: must be a whole number"}},
 		{"below minimum", "get_agents", map[string]any{"limit": 0}, []string{"limit:", ">= 1"}},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
@@ -60,7 +59,11 @@ func (s *commissionSelection) population(ctx context.Context, client *sentinelon
 }
 
 func commissionAgent(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	sel := &commissionSelection{id: strings.TrimSpace(call.Args().String("agent_id"))}
+	id, err := oneAgentID(ctx, call, client)
+	if err != nil {
+		return nil, err
+	}
+	sel := &commissionSelection{id: id}
 	var recommissionErr error
 	o, err := runAction(ctx, call, client, sel, action{noun: "agent", verb: "recommission", apply: func(batch []string) (int, error) {
 		if err := client.Agents.Recommission(ctx, batch[0]); err != nil {
@@ -91,4 +94,4 @@ func recommissionError(id string, err error) error {
 	return err
 }
 
-var commissionAgentSpec = spec{name: CommissionAgent, run: commissionAgent, destructive: true, narrowing: []string{"agent_id"}}
+var commissionAgentSpec = spec{name: CommissionAgent, run: commissionAgent, destructive: true, narrowing: []string{"agent_id", "endpoint"}}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
@@ -21,7 +20,10 @@ type passphraseResult struct {
 }
 
 func getAgentPassphrase(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	id := strings.TrimSpace(call.Args().String("agent_id"))
+	id, err := oneAgentID(ctx, call, client)
+	if err != nil {
+		return nil, err
+	}
 	for page, err := range client.Agents.PassphrasePages(ctx, sentinelone.AgentFilter{IDs: []string{id}}.Filter(), sentinelone.ListOptions{Limit: 1}) {
 		if err != nil {
 			return nil, err

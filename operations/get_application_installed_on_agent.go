@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
@@ -14,7 +13,10 @@ import (
 const GetApplications = "get_application_installed_on_agent"
 
 func getApplications(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	id := strings.TrimSpace(call.Args().String("agent_id"))
+	id, err := oneAgentID(ctx, call, client)
+	if err != nil {
+		return nil, err
+	}
 	apps, err := client.Agents.Applications(ctx, []string{id})
 	if err != nil {
 		return nil, err

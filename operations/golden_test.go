@@ -122,7 +122,7 @@ func TestDestructiveGuards(t *testing.T) {
 		{"mitigate_threats", map[string]any{"action": "Kill"}, "at least one of threat_id, contentHash, threatName, agent_id"},
 		{"mitigate_threats", map[string]any{"action": "Rollback-Remediation", "limit": 1, "fromScan": "false"}, "at least one of threat_id, contentHash, threatName, agent_id"},
 		{"mark_threat_as_benign", map[string]any{"skip": 0}, "at least one of threat_id, contentHash, threatName, agent_id"},
-		{"commission_agent", map[string]any{}, "agent_id: is required"},
+		{"commission_agent", map[string]any{}, "narrow the selection with at least one of agent_id, endpoint"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.op, func(t *testing.T) {

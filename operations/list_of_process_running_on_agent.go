@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
@@ -25,7 +24,10 @@ type process struct {
 }
 
 func listProcesses(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
-	id := strings.TrimSpace(call.Args().String("agent_id"))
+	id, err := oneAgentID(ctx, call, client)
+	if err != nil {
+		return nil, err
+	}
 	raw, err := client.Agents.Processes(ctx, []string{id})
 	if err != nil {
 		return nil, err

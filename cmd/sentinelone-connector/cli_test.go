@@ -102,7 +102,7 @@ func TestOperationsAndDescribe(t *testing.T) {
 	assert.Contains(t, out, "on the command line: a,b")
 	out, _, code = cli(t, "describe", "commission_agent")
 	require.Equal(t, 0, code)
-	assert.Contains(t, out, "\n  agent_id (text; required)\n")
+	assert.Contains(t, out, "\n  agent_id (text; optional)\n")
 
 	_, errOut, code := cli(t, "describe", "get_agent")
 	assert.Equal(t, 2, code)

@@ -144,7 +144,7 @@ func TestBadRequestsNeverReachSentinelOne(t *testing.T) {
 		{"broadcast without message", "POST", exec, js, execBody("broadcast_message_to_agent", map[string]any{"ids": "1"}), 400, "message: is required", ""},
 		{"broadcast message too long", "POST", exec, js, execBody("broadcast_message_to_agent", map[string]any{"ids": "1", "message": strings.Repeat("m", 141)}), 400, "message: length must be <= 140, but got 141", ""},
 		{"threat id not numeric", "POST", exec, js, execBody("get_threat_details", map[string]any{"threat_id": "T-1"}), 400, "threat_id: does not match the rule: A threat id is a numeric SentinelOne id.", ""},
-		{"commission without agent", "POST", exec, js, execBody("commission_agent", map[string]any{"agent_id": ""}), 400, "agent_id: is required", ""},
+		{"commission without agent", "POST", exec, js, execBody("commission_agent", map[string]any{"agent_id": ""}), 400, "narrow the selection with at least one of agent_id, endpoint", ""},
 		{"GET on execute", "GET", exec, "", nil, 405, "method GET is not allowed", ""},
 		{"unknown route", "GET", ts.URL + "/api/integration/unknown/", "", nil, 404, "no route for GET /api/integration/unknown/", ""},
 		{"health of unknown connector", "GET", ts.URL + "/api/integration/connectors/healthcheck/crowdstrike/1.0.0/", "", nil, 404, `unknown connector "crowdstrike"`, ""},
