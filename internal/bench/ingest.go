@@ -2,20 +2,12 @@ package bench
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
-
-	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
 )
 
 // Ingest holds the figures of part e: one server-side stream run of fetch_threats over
@@ -42,7 +34,9 @@ const IngestRatioGoal = 1.2
 // one fetch_threats stream run (max_items per call, each batch acknowledged by the next
 // call), runs times each, alternating; the best of each counts.
 func MeasureIngest(ctx context.Context, cfg Config, threats, maxItems, runs int) (*Ingest, error) {
-	s, err := startIngestStack(ctx, cfg, threats)
+	// The same stack as every other part (unpaced, so the connector is measured and not
+	// SentinelOne's documented limits), with a fleet of threats threats on a few agents.
+	s, err := startStack(ctx, cfg, "ingest", 2000, 4, stackArgs{sim: []string{"--threats", strconv.Itoa(threats)}})
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +45,7 @@ func MeasureIngest(ctx context.Context, cfg Config, threats, maxItems, runs int)
 	var best, bestDirect time.Duration
 	for run := range runs {
 		if cfg.Progress != nil {
-			fmt.Fprintf(cfg.Progress, "d: run %d/%d: direct walk of /threats by updatedAt, then a fetch_threats stream run\n", run+1, runs)
+			fmt.Fprintf(cfg.Progress, "e: run %d/%d: direct walk of /threats by updatedAt, then a fetch_threats stream run\n", run+1, runs)
 		}
 		start := time.Now()
 		items, pages, err := walkThreatsByUpdate(ctx, s.console)
@@ -154,56 +148,6 @@ func streamThreats(ctx context.Context, c *Connector, stream string, maxItems in
 			return items, calls, nil
 		}
 	}
-}
-
-// startIngestStack is startStack with a fleet of threats threats on a few agents.
-func startIngestStack(ctx context.Context, cfg Config, threats int) (s *stack, err error) {
-	dir := filepath.Join(cfg.WorkDir, "ingest")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	s = &stack{}
-	defer func() {
-		if err != nil {
-			_ = s.Close()
-		}
-	}()
-	cert := filepath.Join(dir, "sim.pem")
-	s.sim, err = StartProcess(ctx, "simulator", cfg.Binary,
-		[]string{"simulate", "--listen", "127.0.0.1:0", "--agents", "2000", "--threats", strconv.Itoa(threats), "--cert-out", cert},
-		childEnv(), filepath.Join(dir, "simulate.log"), simAnnounce)
-	if err != nil {
-		return s, err
-	}
-	pem, err := os.ReadFile(cert)
-	if err != nil {
-		return s, fmt.Errorf("read the simulator certificate: %w", err)
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(pem) {
-		return s, errors.New("the simulator certificate holds no PEM certificate")
-	}
-	token := make([]byte, 24)
-	if _, err := rand.Read(token); err != nil {
-		return s, err
-	}
-	apiToken := hex.EncodeToString(token)
-	s.conn, err = StartProcess(ctx, "connector", cfg.Binary,
-		[]string{"serve", "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0", "--ca-bundle", cert},
-		childEnv("CONNECTOR_API_TOKEN="+apiToken,
-			"SENTINELONE_CONFIG_NAME="+ConfigName, "SENTINELONE_HOST="+s.sim.URL,
-			"SENTINELONE_USERNAME="+s1sim.AdminUser, "SENTINELONE_PASSWORD="+s1sim.AdminPassword,
-			"SENTINELONE_API_VERSION=2.1", "SENTINELONE_VERIFY_SSL=true"),
-		filepath.Join(dir, "serve.log"), connAnnounce)
-	if err != nil {
-		return s, err
-	}
-	s.connector = NewConnector(s.conn.URL, apiToken, ConfigName, 4)
-	s.console = NewConsole(s.sim.URL, roots, 4)
-	if err := s.console.Login(ctx, s1sim.AdminUser, s1sim.AdminPassword); err != nil {
-		return s, err
-	}
-	return s, nil
 }
 
 // WriteIngest prints part e's figures.
