@@ -19,6 +19,7 @@ targets=(
 	"FuzzLoad ./connector 1500"
 	"FuzzNormalizeHost ./internal/sentinelone 50000"
 	"FuzzDestructiveSelection ./operations 400"
+	"FuzzTemplate ./internal/playbook 20000"
 )
 for entry in "${targets[@]}"; do
 	read -r name pkg count <<<"$entry"
