@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,70 +63,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	call("POST", "/api/integration/configuration/", map[string]any{"name": "bad", "config": map[string]any{
 		"host_name": "http://bad host", "password": canaryPassword, "api_token": canaryToken}})
 
-	agent := a.Sim.Sim.Agents()[0]
-	threat := a.Sim.Sim.Threats()[0]
-	qid, err := a.Sim.Sim.SeedQuery(`EventType = "DNS Resolved"`, time.Now().Add(-time.Hour))
-	require.NoError(t, err)
-	running, err := a.Sim.Sim.SeedQuery(`EventType = "DNS Resolved"`, time.Now().Add(time.Hour))
-	require.NoError(t, err)
-	params := map[string]map[string]any{
-		"get_agents":                         {"limit": 2},
-		"get_agent_count":                    {},
-		"agent_action":                       {"action": "Isolate Agent Network", "ids": agent.ID},
-		"reconnect_agent_network":            {"ids": agent.ID},
-		"commission_agent":                   {"agent_id": agent.ID},
-		"get_agent_passphrase":               {"agent_id": agent.ID},
-		"get_application_installed_on_agent": {"agent_id": agent.ID},
-		"list_of_process_running_on_agent":   {"agent_id": agent.ID},
-		"broadcast_message_to_agent":         {"ids": agent.ID, "message": "hello"},
-		"initiate_agent_scan":                {"ids": agent.ID},
-		"abort_agent_scan":                   {"ids": agent.ID},
-		"get_hash_details":                   {"hash": threat.SHA1},
-		"get_threat_details":                 {"threat_id": threat.ID},
-		"mitigate_threats":                   {"action": "Kill", "threat_id": threat.ID},
-		"mark_threat_as_benign":              {"threat_id": threat.ID},
-		"fetch_agent_logs":                   {"ids": agent.ID},
-		"list_all_threats":                   {"limit": 2},
-		"fetch_threats":                      {"max_items": 5},
-		"get_output_schema_threats":          {},
-		"update_analyst_verdict":             {"threat_id": threat.ID, "verdict": "true_positive"},
-		"change_incident_status":             {"threat_id": threat.ID, "status": "resolved"},
-		"add_note_to_a_threat":               {"threat_id": threat.ID, "text": "checked"},
-		"get_threat_notes":                   {"threat_id": threat.ID},
-		"get_threat_timeline":                {"threat_id": threat.ID},
-		"get_hash_verdict":                   {"hash": threat.SHA1},
-		"create_blacklist_item":              {"hash": threat.SHA1, "scope": "Tenant"},
-		"delete_blacklist_item":              {"hash": threat.SHA1, "scope": "Tenant"},
-		"get_blacklist":                      {},
-		"create_exclusion":                   {"type": "Hash", "value": threat.SHA1, "scope": "Tenant"},
-		"delete_exclusion":                   {"type": "Hash", "value": threat.SHA1, "scope": "Tenant"},
-		"get_exclusions":                     {},
-		"get_agent_details":                  {"agent_id": agent.ID},
-		"restart_agent":                      {"ids": agent.ID},
-		"enable_agent":                       {"ids": agent.ID},
-		"disable_agent":                      {"ids": agent.ID},
-		"move_agents_to_group":               {"ids": agent.ID, "group_id": staticGroupID(a.Sim.Sim)},
-		"move_agents_to_site":                {"ids": agent.ID, "site_id": a.Sim.Sim.Sites()[0].ID},
-		"get_sites":                          {},
-		"get_groups":                         {},
-		"get_accounts":                       {},
-		"get_activities":                     {"limit": 2},
-		"get_activity_types":                 {},
-		"create_query":                       {"query": `EventType = "IP Connect"`, "from_date": "2025-01-01T00:00:00Z", "to_date": "2027-01-01T00:00:00Z"},
-		"get_query_status":                   {"query_id": qid},
-		"get_events":                         {"query_id": qid},
-		"get_events_by_type":                 {"query_id": qid, "event_type": "dns"},
-		"cancel_running_query":               {"query_id": running},
-		"run_query":                          {"query": `EventType = "DNS Resolved"`, "from_date": "2025-01-01T00:00:00Z", "to_date": "2027-01-01T00:00:00Z", "limit": 2},
-		"run_power_query":                    {"query": `EventType = "DNS Resolved" | limit 2`, "from_date": "2025-01-01T00:00:00Z", "to_date": "2027-01-01T00:00:00Z"},
-		"get_remote_scripts":                 {},
-		"run_remote_script":                  {"ids": agent.ID, "script_id": "1600000000000000001", "dry_run": true},
-		"get_remote_script_status":           {"parent_task_id": "1800000000000000999"},
-		"get_remote_script_results":          {"task_ids": "1800000000000000999"},
-		"fetch_files_from_agent":             {"ids": agent.ID, "files": "/etc/hosts", "password": "Leak-Zip-Pass-1!", "dry_run": true},
-		"fetch_threat_file":                  {"threat_id": threat.ID, "password": "Leak-Zip-Pass-1!"},
-		"download_from_cloud":                {"threat_id": threat.ID},
-	}
+	params := operationExamples(t, a.Sim.Sim)
 	require.Len(t, params, len(a.Manifest.Operations))
 	for _, cfg := range []string{app.DevConfigName, "wrong-password", "canary-token"} {
 		for op, p := range params {
