@@ -105,8 +105,8 @@ func runAction(ctx context.Context, call *connector.Call, client *sentinelone.Cl
 		return o, nil
 	}
 	lim := blastLimit(call)
-	if len(targets) > lim.max {
-		return nil, lim.check(act.verb, act.noun, len(targets), len(targets))
+	if err := lim.above(act.verb, act.noun, len(targets)); err != nil {
+		return nil, err
 	}
 	population, err := sel.population(ctx, client)
 	if err != nil {

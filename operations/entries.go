@@ -107,8 +107,8 @@ func createEntries(ctx context.Context, call *connector.Call, list *sentinelone.
 	res := &createResult{Value: e.Value, Type: e.Type, OSTypes: oses, Created: []json.RawMessage{}, Existing: []string{},
 		DryRun: call.Args().Bool("dry_run")}
 	lim := blastLimit(call)
-	if len(oses) > lim.max {
-		return nil, lim.check("add", noun, len(oses), len(oses))
+	if err := lim.above("add", noun, len(oses)); err != nil {
+		return nil, err
 	}
 	call.SetTargets(oses)
 	if res.DryRun {
@@ -189,8 +189,8 @@ func deleteEntries(ctx context.Context, call *connector.Call, list *sentinelone.
 		return nil, connector.Errorf(connector.KindNotFound, "no %s matches %s; nothing was deleted", noun, what)
 	}
 	lim := blastLimit(call)
-	if len(targets) > lim.max {
-		return nil, lim.check("delete", noun, len(targets), len(targets))
+	if err := lim.above("delete", noun, len(targets)); err != nil {
+		return nil, err
 	}
 	if o.dryRun {
 		o.message = fmt.Sprintf("dry run: would delete %d %s(s) of %s; nothing was sent to SentinelOne%s", len(targets), noun, what, o.missing.describe())

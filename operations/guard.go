@@ -54,10 +54,8 @@ func configInt(v any) (int, bool) {
 // check refuses n targets above the limit, and a selection of the whole population unless
 // the call itself raised max_targets to at least the population.
 func (l limit) check(verb, noun string, n, population int) error {
-	if n > l.max {
-		return &connector.ParamError{Param: "max_targets", Message: fmt.Sprintf(
-			"refusing to %s %d %ss: that is above max_targets %d (%s). Narrow the selection, or confirm by giving max_targets of at least %d in this call; dry_run shows the %ss first",
-			verb, n, noun, l.max, l.source, n, noun)}
+	if err := l.above(verb, noun, n); err != nil {
+		return err
 	}
 	if n >= population && !(l.explicit && l.max >= population) {
 		return &connector.ParamError{Param: "max_targets", Message: fmt.Sprintf(
@@ -65,6 +63,17 @@ func (l limit) check(verb, noun string, n, population int) error {
 			verb, noun, n, population, population)}
 	}
 	return nil
+}
+
+// above refuses n targets above the limit; callers that know the limit is passed use it
+// before counting the population, which costs a request.
+func (l limit) above(verb, noun string, n int) error {
+	if n <= l.max {
+		return nil
+	}
+	return &connector.ParamError{Param: "max_targets", Message: fmt.Sprintf(
+		"refusing to %s %d %ss: that is above max_targets %d (%s). Narrow the selection, or confirm by giving max_targets of at least %d in this call; dry_run shows the %ss first",
+		verb, n, noun, l.max, l.source, n, noun)}
 }
 
 // requireNarrowing refuses a destructive call none of whose narrowing params is given: it
