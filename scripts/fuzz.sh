@@ -18,6 +18,7 @@ targets=(
 	"FuzzValidateParams ./connector 60000"
 	"FuzzLoad ./connector 1500"
 	"FuzzNormalizeHost ./internal/sentinelone 50000"
+	"FuzzDecodeList ./internal/sentinelone 100000"
 	"FuzzDestructiveSelection ./operations 400"
 	"FuzzTemplate ./internal/playbook 20000"
 )

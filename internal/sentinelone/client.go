@@ -310,8 +310,8 @@ func (c *Client) decode(req *request, raw *rawResponse) (*response, error) {
 			return nil, fmt.Errorf("%s %s: decode data.%s (HTTP %d): %w", req.method, req.callPath(), req.nested, raw.status, err)
 		}
 	} else if req.list { // one pass over a page: its items come out of the same decode
-		var items listData
-		if err := json.Unmarshal(raw.body, &items); err != nil {
+		items, err := decodeList(raw.body)
+		if err != nil {
 			return nil, fmt.Errorf("%s %s: decode response (HTTP %d): %w", req.method, req.callPath(), raw.status, err)
 		}
 		env.Pagination, env.Errors = items.Pagination, items.Errors
