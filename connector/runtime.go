@@ -118,30 +118,28 @@ func (c *Connector) Configs() ConfigSource { return c.configs }
 
 // Execute validates req and runs its operation. Every failure is an *Error or carries a kind
 // (see KindOf); no handler is called unless the request is entirely valid. A list the
-// handler streams (*ItemStream) is collected: data is then a []json.RawMessage.
+// handler streams (*ItemStream) is collected: data is then a []json.RawMessage, or for an
+// object stream the object as a json.RawMessage.
 func (c *Connector) Execute(ctx context.Context, req ExecuteRequest) (any, error) {
-	items := []json.RawMessage{}
-	data, streamed, err := c.ExecuteTo(ctx, req, func(item json.RawMessage) error {
-		items = append(items, item)
-		return nil
-	})
+	sink := &collector{items: []json.RawMessage{}}
+	data, streamed, err := c.ExecuteTo(ctx, req, sink)
 	if err != nil {
 		return nil, err
 	}
 	if streamed {
-		return items, nil
+		rest, _ := data.(json.RawMessage)
+		return sink.answer(rest), nil
 	}
 	return data, nil
 }
 
-// Emit receives the items of a streamed list, in order; an error it returns ends the list.
-type Emit func(item json.RawMessage) error
-
 // ExecuteTo is Execute for a caller that writes a list while it is produced. When the
-// handler streams, each item goes to emit inside the same deadline, panic recovery and
-// audit line as any handler, and streamed is true (data is nil); an error after the first
-// emitted item means the caller holds an incomplete list and must say so.
-func (c *Connector) ExecuteTo(ctx context.Context, req ExecuteRequest, emit Emit) (data any, streamed bool, err error) {
+// handler streams, the stream goes to sink inside the same deadline, panic recovery and
+// audit line as any handler, and streamed is true; data is then nil, or for an object
+// stream the object's other members (a JSON object, json.RawMessage) once the list has
+// ended. An error after the first item means the caller holds an incomplete answer and
+// must say so.
+func (c *Connector) ExecuteTo(ctx context.Context, req ExecuteRequest, sink Sink) (data any, streamed bool, err error) {
 	entry := auditEntry{operation: req.Operation, ref: req.Config, start: time.Now()}
 	defer func() { // one audit line per execute, whatever its outcome
 		if r := recover(); r != nil { // a panic outside the handler: audited, then passed on
@@ -168,7 +166,12 @@ func (c *Connector) ExecuteTo(ctx context.Context, req ExecuteRequest, emit Emit
 	}()
 	data, err = h.Handle(hctx, call)
 	if st, ok := data.(*ItemStream); ok && err == nil {
-		data, streamed, err = nil, true, st.each(hctx, emit)
+		var rest json.RawMessage
+		rest, err = st.run(hctx, sink)
+		data, streamed = nil, true
+		if rest != nil {
+			data = rest
+		}
 	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && hctx.Err() != nil {

@@ -16,31 +16,43 @@ const (
 	feedPageSize     = 1000
 )
 
-// feedAnswer is the answer of a fetch: the changes delivered, in updatedAt order, the
-// checkpoint to pass back, and whether more changes are waiting.
-type feedAnswer struct {
-	Data       []json.RawMessage `json:"data"`
-	Checkpoint string            `json:"checkpoint"`
-	HasMore    bool              `json:"has_more"`
-	Count      int               `json:"count"`
+// feedTail is what a fetch answers after its data (the changes delivered, in updatedAt
+// order, streamed as they are read): the checkpoint to pass back, and whether more changes
+// are waiting.
+type feedTail struct {
+	Checkpoint string `json:"checkpoint"`
+	HasMore    bool   `json:"has_more"`
+	Count      int    `json:"count"`
 	// Updated lists the ids of the delivered objects that were delivered before or were
 	// created before the range the call read: later changes. The others are new.
 	Updated []string `json:"updated"`
 	Stream  string   `json:"stream"`
 }
 
+// feedStream is the streamed answer of a fetch: {"data": [changes…], <feedTail>}. The tail
+// is written only once every change has gone out and, for a stream, its state is recorded,
+// so a caller that has the checkpoint has the whole batch.
+func feedStream(run func(ctx context.Context, yield func(json.RawMessage) error) (feedTail, error)) *connector.ItemStream {
+	var tail feedTail
+	return connector.NewObjectStream("data", func(ctx context.Context, yield func(json.RawMessage) error) error {
+		t, err := run(ctx, yield)
+		tail = t
+		return err
+	}, func() (any, error) { return tail, nil })
+}
+
 // feedWalk opens a walk sorted by updatedAt ascending from low (zero: from the beginning),
 // asking pageSize items per page.
 type feedWalk func(ctx context.Context, low time.Time, pageSize int) iter.Seq2[[]json.RawMessage, error]
 
-// fetchChanges reads the changes after cp, at most max of them, and returns them with the
-// next checkpoint. Pages are walked by cursor inside the call; changes already delivered
-// within the overlap window are dropped. A call ends at a page boundary once another page
-// could exceed max, so no page is read twice by consecutive calls (but for the overlap);
-// has_more is then true when the last page was full.
-func fetchChanges(ctx context.Context, walk feedWalk, cp checkpoint, max int, decode func(json.RawMessage) (change, error)) (feedAnswer, error) {
+// fetchChanges reads the changes after cp, at most max of them, hands each to yield and
+// returns the tail with the next checkpoint. Pages are walked by cursor inside the call;
+// changes already delivered within the overlap window are dropped. A call ends at a page
+// boundary once another page could exceed max, so no page is read twice by consecutive
+// calls (but for the overlap); has_more is then true when the last page was full.
+func fetchChanges(ctx context.Context, walk feedWalk, cp checkpoint, max int, decode func(json.RawMessage) (change, error), yield func(json.RawMessage) error) (feedTail, error) {
 	low := cp.low()
-	ans := feedAnswer{Data: []json.RawMessage{}, Updated: []string{}}
+	tail := feedTail{Updated: []string{}}
 	next := cp
 	next.Seen = map[string][]string{}
 	known := map[string]bool{} // ids delivered within the window: a change of them is an update
@@ -54,52 +66,57 @@ func fetchChanges(ctx context.Context, walk feedWalk, cp checkpoint, max int, de
 walk:
 	for page, err := range walk(ctx, low, pageSize) {
 		if err != nil {
-			return feedAnswer{}, err
+			return feedTail{}, err
 		}
 		for _, raw := range page {
 			c, err := decode(raw)
 			if err != nil {
-				return feedAnswer{}, err
+				return feedTail{}, err
 			}
 			if next.seen(c) {
 				continue
 			}
-			if len(ans.Data) == max {
-				ans.HasMore = true
+			if tail.Count == max {
+				tail.HasMore = true
 				break walk
 			}
 			at, err := time.Parse(time.RFC3339Nano, c.UpdatedAt)
 			if err != nil {
-				return feedAnswer{}, fmt.Errorf("object %s has updatedAt %q, not an ISO time", c.ID, c.UpdatedAt)
+				return feedTail{}, fmt.Errorf("object %s has updatedAt %q, not an ISO time", c.ID, c.UpdatedAt)
 			}
 			if created, err := time.Parse(time.RFC3339Nano, c.CreatedAt); known[c.ID] || err == nil && created.Before(low) {
-				ans.Updated = append(ans.Updated, c.ID)
+				tail.Updated = append(tail.Updated, c.ID)
 			}
-			ans.Data = append(ans.Data, raw)
+			if err := yield(raw); err != nil {
+				return feedTail{}, err
+			}
+			tail.Count++
 			next.add(c, at)
 			known[c.ID] = true
 		}
-		if len(ans.Data) >= max-pageSize/2 && len(page) == pageSize {
-			ans.HasMore = true // another page could exceed max; the walk goes on next call
+		if tail.Count >= max-pageSize/2 && len(page) == pageSize {
+			tail.HasMore = true // another page could exceed max; the walk goes on next call
 			break
 		}
 	}
 	next.prune()
-	ans.Count = len(ans.Data)
-	ans.Checkpoint = next.String()
-	return ans, nil
+	tail.Checkpoint = next.String()
+	return tail, nil
 }
 
 // feedParams are the params every fetch reads.
 type feedParams struct {
-	cp     checkpoint
-	max    int
-	stream string
-	ack    string
+	cp      checkpoint
+	max     int
+	stream  string
+	ack     string
+	streams StreamStore // with stream: the server's store
 }
 
-// readFeedParams checks checkpoint, start, max_items, stream and ack.
-func readFeedParams(args connector.Args, now time.Time) (feedParams, error) {
+// readFeedParams checks checkpoint, start, max_items, stream and ack, and finds the stream
+// store when a stream is named (in ctx: the streamed answer runs outside the handler).
+func readFeedParams(ctx context.Context, call *connector.Call, now time.Time) (feedParams, error) {
+	args := call.Args()
 	p := feedParams{max: defaultFeedItems, stream: args.String("stream"), ack: args.String("ack")}
 	if n, ok := args.Int("max_items"); ok {
 		p.max = int(n)
@@ -129,25 +146,28 @@ func readFeedParams(args connector.Args, now time.Time) (feedParams, error) {
 			return p, &connector.ParamError{Param: "ack", Message: err.Error()}
 		}
 	}
+	if p.stream != "" {
+		var err error
+		if p.streams, err = streamsOf(ctx, call); err != nil {
+			return p, err
+		}
+	}
 	return p, nil
 }
 
 // runFeed serves one fetch: with a stream, from the stream's committed checkpoint (after
 // applying an ack), recording the answer's checkpoint as pending until it is acknowledged;
 // else from the given checkpoint.
-func runFeed(ctx context.Context, call *connector.Call, p feedParams, kind string, walk feedWalk, decode func(json.RawMessage) (change, error)) (feedAnswer, error) {
+func runFeed(ctx context.Context, call *connector.Call, p feedParams, kind string, walk feedWalk, decode func(json.RawMessage) (change, error), yield func(json.RawMessage) error) (feedTail, error) {
 	if p.stream == "" {
-		return fetchChanges(ctx, walk, p.cp, p.max, decode)
+		return fetchChanges(ctx, walk, p.cp, p.max, decode, yield)
 	}
-	store, err := streamsOf(ctx, call)
-	if err != nil {
-		return feedAnswer{}, err
-	}
+	store := p.streams
 	key := streamKey{Config: call.Config.ID, Stream: kind + "/" + p.stream}
 	defer lockStream(key)()
 	st, err := store.LoadStream(ctx, key.Config, key.Stream)
 	if err != nil {
-		return feedAnswer{}, fmt.Errorf("read stream %q: %w", p.stream, err)
+		return feedTail{}, fmt.Errorf("read stream %q: %w", p.stream, err)
 	}
 	if p.ack != "" {
 		switch p.ack {
@@ -156,7 +176,7 @@ func runFeed(ctx context.Context, call *connector.Call, p feedParams, kind strin
 		case st.Committed:
 			// acknowledged already: a repeated ack changes nothing
 		default:
-			return feedAnswer{}, &connector.ParamError{Param: "ack", Message: fmt.Sprintf(
+			return feedTail{}, &connector.ParamError{Param: "ack", Message: fmt.Sprintf(
 				"is not the checkpoint of stream %q's last delivered batch; pass back the checkpoint of the last answer", p.stream)}
 		}
 	}
@@ -167,16 +187,16 @@ func runFeed(ctx context.Context, call *connector.Call, p feedParams, kind strin
 	}
 	if st.Committed != "" {
 		if cp, err = parseCheckpoint("the stored checkpoint", st.Committed); err != nil {
-			return feedAnswer{}, fmt.Errorf("stream %q: %w", p.stream, err)
+			return feedTail{}, fmt.Errorf("stream %q: %w", p.stream, err)
 		}
 	}
-	ans, err := fetchChanges(ctx, walk, cp, p.max, decode)
+	ans, err := fetchChanges(ctx, walk, cp, p.max, decode, yield)
 	if err != nil {
-		return feedAnswer{}, err
+		return feedTail{}, err
 	}
 	st.Pending = ans.Checkpoint
 	if err := store.SaveStream(ctx, key.Config, key.Stream, st); err != nil {
-		return feedAnswer{}, fmt.Errorf("record stream %q: %w", p.stream, err)
+		return feedTail{}, fmt.Errorf("record stream %q: %w", p.stream, err)
 	}
 	ans.Stream = p.stream
 	return ans, nil

@@ -16,7 +16,7 @@ const FetchThreats = "fetch_threats"
 
 func fetchThreats(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	args := call.Args()
-	p, err := readFeedParams(args, time.Now())
+	p, err := readFeedParams(ctx, call, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -32,36 +32,25 @@ func fetchThreats(ctx context.Context, call *connector.Call, client *sentinelone
 		}
 		return client.Threats.Changed(ctx, g, pageSize)
 	}
-	ans, err := runFeed(ctx, call, p, "threats", walk, decodeThreatChange)
-	if err != nil {
-		return nil, fmt.Errorf("fetch threats: %w", err)
-	}
-	return ans, nil
+	return feedStream(func(ctx context.Context, yield func(json.RawMessage) error) (feedTail, error) {
+		tail, err := runFeed(ctx, call, p, "threats", walk, decodeThreatChange, yield)
+		if err != nil {
+			return feedTail{}, fmt.Errorf("fetch threats: %w", err)
+		}
+		return tail, nil
+	}), nil
 }
 
-// decodeThreatChange reads a threat's id and stamps: under threatInfo on 2.1, at the top
-// on 2.0.
+// decodeThreatChange reads a threat's id and stamps (sentinelone.ThreatStamps).
 func decodeThreatChange(raw json.RawMessage) (change, error) {
-	var t struct {
-		ID         string `json:"id"`
-		CreatedAt  string `json:"createdAt"`
-		UpdatedAt  string `json:"updatedAt"`
-		ThreatInfo *struct {
-			CreatedAt string `json:"createdAt"`
-			UpdatedAt string `json:"updatedAt"`
-		} `json:"threatInfo"`
-	}
-	if err := json.Unmarshal(raw, &t); err != nil || t.ID == "" {
+	t, err := sentinelone.ThreatStamps(raw)
+	if err != nil || t.ID == "" {
 		return change{}, fmt.Errorf("decode threat: not a threat object with an id")
 	}
-	c := change{ID: t.ID, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
-	if t.ThreatInfo != nil && t.ThreatInfo.UpdatedAt != "" {
-		c.CreatedAt, c.UpdatedAt = t.ThreatInfo.CreatedAt, t.ThreatInfo.UpdatedAt
-	}
-	if c.UpdatedAt == "" {
+	if t.UpdatedAt == "" {
 		return change{}, fmt.Errorf("decode threat %s: it has no updatedAt", t.ID)
 	}
-	return c, nil
+	return change{ID: t.ID, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}, nil
 }
 
 var fetchThreatsSpec = spec{name: FetchThreats, run: fetchThreats}

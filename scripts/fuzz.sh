@@ -19,6 +19,7 @@ targets=(
 	"FuzzLoad ./connector 1500"
 	"FuzzNormalizeHost ./internal/sentinelone 50000"
 	"FuzzDecodeList ./internal/sentinelone 100000"
+	"FuzzThreatStamps ./internal/sentinelone 100000"
 	"FuzzDestructiveSelection ./operations 400"
 	"FuzzTemplate ./internal/playbook 20000"
 )

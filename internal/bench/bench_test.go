@@ -29,8 +29,14 @@ type devStack struct {
 
 func newDevStack(tb testing.TB, agents int) *devStack {
 	tb.Helper()
+	return newDevStackWith(tb, s1sim.Options{Agents: agents})
+}
+
+// newDevStackWith is newDevStack with the simulator's options.
+func newDevStackWith(tb testing.TB, sim s1sim.Options) *devStack {
+	tb.Helper()
 	a, err := app.New(context.Background(), app.Options{
-		Dev: true, Sim: s1sim.Options{Agents: agents},
+		Dev: true, Sim: sim,
 		Server: server.Options{APIToken: testToken},
 	})
 	require.NoError(tb, err)

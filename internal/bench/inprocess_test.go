@@ -2,10 +2,13 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
 )
 
 // benchAgents is the fleet of the in-process list benchmarks: large enough for 20 pages,
@@ -96,5 +99,37 @@ func BenchmarkDirectWalkInProcess(b *testing.B) {
 	peak := stop()
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N*benchAgents), "B-alloc/agent")
+	b.ReportMetric(float64(peak)/(1<<20), "MiB-peak-heap")
+}
+
+// benchThreats is the threat count of BenchmarkFetchThreatsInProcess: 20 batches of 1000.
+const benchThreats = 20000
+
+// BenchmarkFetchThreatsInProcess runs one fetch_threats stream over every threat through
+// the connector's HTTP server, simulator and connector in one process, and reports the
+// bytes allocated per threat and the peak heap in use.
+func BenchmarkFetchThreatsInProcess(b *testing.B) {
+	s := newDevStackWith(b, s1sim.Options{Agents: 200, Threats: benchThreats})
+	ctx := context.Background()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	stop := peakHeap()
+	b.ResetTimer()
+	run := 0
+	for b.Loop() {
+		run++
+		got, _, err := streamThreats(ctx, s.connector, fmt.Sprintf("bench-%d", run), 1000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got != benchThreats {
+			b.Fatalf("got %d threats, want %d", got, benchThreats)
+		}
+	}
+	b.StopTimer()
+	peak := stop()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N*benchThreats), "B-alloc/threat")
 	b.ReportMetric(float64(peak)/(1<<20), "MiB-peak-heap")
 }

@@ -21,7 +21,9 @@ var errNotObject = errors.New("not a JSON object")
 // valueEnd returns the index just past the JSON value that starts at b[i] (after any
 // whitespace). b must be valid JSON from i on.
 func valueEnd(b []byte, i int) int {
-	i = skipSpace(b, i)
+	if i = skipSpace(b, i); i >= len(b) {
+		return len(b)
+	}
 	switch b[i] {
 	case '"':
 		return stringEnd(b, i)
@@ -49,13 +51,21 @@ func valueEnd(b []byte, i int) int {
 	}
 }
 
-// stringEnd returns the index just past the string literal that starts at b[i] == '"'.
+// stringEnd returns the index just past the string literal that starts at b[i] == '"'. It
+// jumps from quote to quote (IndexByte is vectorised); a quote preceded by an odd number of
+// backslashes is escaped. The opening quote stops the count.
 func stringEnd(b []byte, i int) int {
 	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return len(b)
+		}
+		i += j
+		n := 0
+		for k := i - 1; b[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
 			return i + 1
 		}
 	}
@@ -77,6 +87,10 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
+// errMalformed is returned where the scanner finds input that is not JSON. Input that
+// json.Valid accepted never gives it; other input gives it or a wrong reading, never a panic.
+var errMalformed = errors.New("malformed JSON")
+
 // eachMember calls fn with the unescaped key and the raw value of every member of the
 // object b, which must be valid JSON. It fails if b is not an object.
 func eachMember(b []byte, fn func(key, value []byte) error) error {
@@ -85,7 +99,13 @@ func eachMember(b []byte, fn func(key, value []byte) error) error {
 		return errNotObject
 	}
 	for i = skipSpace(b, i+1); i < len(b) && b[i] != '}'; {
+		if b[i] != '"' {
+			return errMalformed
+		}
 		end := stringEnd(b, i)
+		if end-1 <= i {
+			return errMalformed
+		}
 		key := b[i+1 : end-1]
 		if bytes.IndexByte(key, '\\') >= 0 {
 			var s string
@@ -94,8 +114,10 @@ func eachMember(b []byte, fn func(key, value []byte) error) error {
 			}
 			key = []byte(s)
 		}
-		i = skipSpace(b, end) + 1 // past the colon
-		start := skipSpace(b, i)
+		if i = skipSpace(b, end); i >= len(b) || b[i] != ':' {
+			return errMalformed
+		}
+		start := skipSpace(b, i+1)
 		i = valueEnd(b, start)
 		if err := fn(key, b[start:i]); err != nil {
 			return err

@@ -182,6 +182,71 @@ func TestStreamedLists(t *testing.T) {
 	})
 }
 
+// objectStreamServer serves a connector whose get_agents answers an object stream of items
+// under "data", then a checkpoint, or fails at the end with failAtEnd.
+func objectStreamServer(t *testing.T, items int, failAtEnd error) *httptest.Server {
+	m, err := app.LoadManifest(nil)
+	require.NoError(t, err)
+	reg := connector.NewRegistry()
+	for _, o := range m.Operations {
+		require.NoError(t, reg.Register(o.Name, connector.HandlerFunc(func(context.Context, *connector.Call) (any, error) {
+			return connector.NewObjectStream("data", func(ctx context.Context, yield func(json.RawMessage) error) error {
+				for i := range items {
+					if err := yield(json.RawMessage(`{"id":"` + string(rune('a'+i)) + `"}`)); err != nil {
+						return err
+					}
+				}
+				return nil
+			}, func() (any, error) {
+				if failAtEnd != nil {
+					return nil, failAtEnd
+				}
+				return map[string]any{"checkpoint": "cp-1", "has_more": false}, nil
+			}), nil
+		})))
+	}
+	conn, err := connector.New(m, reg, connector.NewStaticConfigs(&connector.Config{ID: "c1", Name: "c1", Default: true}))
+	require.NoError(t, err)
+	ts := httptest.NewServer(server.New(conn, server.Options{}).Handler())
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// TestStreamedObjects: an object answer whose list is streamed reads as the same envelope
+// as one written whole, and a failure once items are out never reads as success.
+func TestStreamedObjects(t *testing.T) {
+	t.Run("items, then the members known at the end", func(t *testing.T) {
+		ts := objectStreamServer(t, 2, nil)
+		resp, env := do(t, "POST", ts.URL+"/api/integration/execute/", "application/json", execBody("get_agents", map[string]any{}))
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, "Success", env.Status)
+		assert.JSONEq(t, `{"data":[{"id":"a"},{"id":"b"}],"checkpoint":"cp-1","has_more":false}`, string(env.Data))
+	})
+	t.Run("no items", func(t *testing.T) {
+		ts := objectStreamServer(t, 0, nil)
+		_, env := do(t, "POST", ts.URL+"/api/integration/execute/", "application/json", execBody("get_agents", map[string]any{}))
+		assert.JSONEq(t, `{"data":[],"checkpoint":"cp-1","has_more":false}`, string(env.Data))
+	})
+	t.Run("a failure at the end with no item out is a failure envelope", func(t *testing.T) {
+		ts := objectStreamServer(t, 0, errors.New("record stream: disk full"))
+		resp, env := do(t, "POST", ts.URL+"/api/integration/execute/", "application/json", execBody("get_agents", map[string]any{}))
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		assert.Contains(t, env.Message, "disk full")
+	})
+	t.Run("a failure at the end after items aborts the response", func(t *testing.T) {
+		ts := objectStreamServer(t, 2, errors.New("record stream: disk full"))
+		resp, err := http.Post(ts.URL+"/api/integration/execute/", "application/json", strings.NewReader(string(execBody("get_agents", map[string]any{}))))
+		if err != nil {
+			return // aborted before the status line left the buffer: the caller sees a failed request
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		require.Error(t, err, "the caller must see a broken response, got %s", raw)
+		assert.False(t, json.Valid(raw))
+		assert.NotContains(t, string(raw), "cp-1")
+	})
+}
+
 // inFlight reads the connector_executes_in_flight gauge.
 func inFlight(t *testing.T, a *app.App) float64 {
 	families, err := a.Metrics.Registry().Gather()

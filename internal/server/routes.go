@@ -156,7 +156,7 @@ func (s *Server) execute(c echo.Context) error {
 	w := newListWriter(c, b.Operation)
 	data, streamed, err := s.conn.ExecuteTo(c.Request().Context(), connector.ExecuteRequest{
 		Connector: b.Connector, Version: b.Version, Operation: b.Operation, Config: b.Config, Inline: b.Inline, Params: b.Params, Audit: b.Audit,
-	}, w.item)
+	}, w)
 	switch {
 	case err != nil && w.started:
 		// The envelope is already on its way: abort the connection, so the caller sees a
@@ -167,33 +167,50 @@ func (s *Server) execute(c echo.Context) error {
 	case err != nil:
 		return err
 	case streamed:
-		return w.finish()
+		rest, _ := data.(json.RawMessage)
+		return w.finish(rest)
 	}
 	return c.JSON(http.StatusOK, success{Data: data, Message: "", Operation: b.Operation, Status: "Success"})
 }
 
-// listWriter writes a success envelope whose data list is produced item by item: the head
-// goes out with the first item, so a failure before it is still an ordinary failure envelope.
+// listWriter is the connector.Sink of an execute: it writes a success envelope whose data
+// (or data's list member, for an object answer) is produced item by item. The head goes out
+// with the first item, so a failure before it is still an ordinary failure envelope.
 type listWriter struct {
 	c       echo.Context
 	op      string
+	field   string
 	bw      *bufio.Writer
 	started bool
 	n       int
 }
 
+var _ connector.Sink = (*listWriter)(nil)
+
 func newListWriter(c echo.Context, op string) *listWriter { return &listWriter{c: c, op: op} }
+
+// Open implements connector.Sink; nothing is written before the first item.
+func (w *listWriter) Open(field string) error {
+	w.field = field
+	return nil
+}
 
 func (w *listWriter) begin() {
 	r := w.c.Response()
 	r.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	r.WriteHeader(http.StatusOK)
 	w.bw = bufio.NewWriterSize(r, 64<<10)
-	_, _ = w.bw.WriteString(`{"data":[`)
+	_, _ = w.bw.WriteString(`{"data":`)
+	if w.field != "" {
+		key, _ := json.Marshal(w.field)
+		_, _ = w.bw.WriteString("{" + string(key) + ":")
+	}
+	_ = w.bw.WriteByte('[')
 	w.started = true
 }
 
-func (w *listWriter) item(item json.RawMessage) error {
+// Item implements connector.Sink.
+func (w *listWriter) Item(item json.RawMessage) error {
 	if !w.started {
 		w.begin()
 	}
@@ -205,12 +222,18 @@ func (w *listWriter) item(item json.RawMessage) error {
 	return err
 }
 
-func (w *listWriter) finish() error {
+// finish closes the list, and for an object answer writes rest's members after it.
+func (w *listWriter) finish(rest json.RawMessage) error {
 	if !w.started {
 		w.begin()
 	}
+	if w.field != "" {
+		_, _ = w.bw.Write(connector.CloseObject(rest))
+	} else {
+		_ = w.bw.WriteByte(']')
+	}
 	tail, _ := json.Marshal(w.op)
-	_, _ = w.bw.WriteString(`],"message":"","operation":` + string(tail) + `,"status":"Success"}` + "\n")
+	_, _ = w.bw.WriteString(`,"message":"","operation":` + string(tail) + `,"status":"Success"}` + "\n")
 	return w.bw.Flush()
 }
 
