@@ -137,9 +137,11 @@ func (s *agentSelection) walk(ctx context.Context, client *sentinelone.Client, f
 	if err := s.prepare(ctx, client); err != nil {
 		return err
 	}
-	opts := sentinelone.ListOptions{Skip: s.skip, Limit: s.limit}
+	// The walk goes on to its limit or its end, so the next page is read while one is consumed.
+	opts := sentinelone.ListOptions{Skip: s.skip, Limit: s.limit, ReadAhead: sentinelone.ToTheEnd}
 	var keep func(raw json.RawMessage) (bool, error)
 	if s.exclude != nil {
+		// Filtered here, the walk stops at a limit the client cannot see: no read-ahead.
 		opts = sentinelone.ListOptions{}
 		keep = func(raw json.RawMessage) (bool, error) {
 			id, err := objectID(raw)

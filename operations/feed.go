@@ -42,8 +42,9 @@ func feedStream(run func(ctx context.Context, yield func(json.RawMessage) error)
 }
 
 // feedWalk opens a walk sorted by updatedAt ascending from low (zero: from the beginning),
-// asking pageSize items per page.
-type feedWalk func(ctx context.Context, low time.Time, pageSize int) iter.Seq2[[]json.RawMessage, error]
+// asking pageSize items per page, reading ahead while readAhead says the next page is
+// wanted (sentinelone.ListOptions.ReadAhead).
+type feedWalk func(ctx context.Context, low time.Time, pageSize int, readAhead func(pageLen int) bool) iter.Seq2[[]json.RawMessage, error]
 
 // fetchChanges reads the changes after cp, at most max of them, hands each to yield and
 // returns the tail with the next checkpoint. Pages are walked by cursor inside the call;
@@ -63,8 +64,14 @@ func fetchChanges(ctx context.Context, walk feedWalk, cp checkpoint, max int, de
 		}
 	}
 	pageSize := min(max, feedPageSize)
+	// The next page is read while one is delivered, unless the call will end within or after
+	// this page (judged as if none of it were dropped): then it would be read for nothing.
+	wanted := func(pageLen int) bool {
+		after := tail.Count + pageLen
+		return after <= max && !(after >= max-pageSize/2 && pageLen == pageSize)
+	}
 walk:
-	for page, err := range walk(ctx, low, pageSize) {
+	for page, err := range walk(ctx, low, pageSize, wanted) {
 		if err != nil {
 			return feedTail{}, err
 		}

@@ -25,12 +25,12 @@ func fetchThreats(ctx context.Context, call *connector.Call, client *sentinelone
 		Classifications: idList(args, "classification"), ConfidenceLevels: idList(args, "confidence"),
 		IncidentStatuses: idList(args, "incident_status"), AnalystVerdicts: idList(args, "verdict"),
 	}
-	walk := func(ctx context.Context, low time.Time, pageSize int) iter.Seq2[[]json.RawMessage, error] {
+	walk := func(ctx context.Context, low time.Time, pageSize int, readAhead func(int) bool) iter.Seq2[[]json.RawMessage, error] {
 		g := f
 		if !low.IsZero() {
 			g.UpdatedAtGTE = low.UTC().Format(time.RFC3339Nano)
 		}
-		return client.Threats.Changed(ctx, g, pageSize)
+		return client.Threats.Changed(ctx, g, pageSize, readAhead)
 	}
 	return feedStream(func(ctx context.Context, yield func(json.RawMessage) error) (feedTail, error) {
 		tail, err := runFeed(ctx, call, p, "threats", walk, decodeThreatChange, yield)

@@ -136,3 +136,33 @@ func TestGetOutputSchemaThreats(t *testing.T) {
 		})
 	}
 }
+
+// TestFetchReadsNoPageForNothing: a fetch reads the next page while it delivers one, but
+// never a page past where the call ends, so the requests are those of a walk without
+// read-ahead. max_items 2500 over 4000 new threats (in pages of 1000): the first call ends
+// at the page boundary after 2000 (two pages); the second re-reads the overlap window's
+// 2000 delivered threats, drops them, and ends after 2000 more (four pages).
+func TestFetchReadsNoPageForNothing(t *testing.T) {
+	h := newHarness(t, mode{"2.1", true}, s1sim.Options{})
+	at := time.Now().Add(time.Hour).Truncate(time.Second).UTC()
+	for i := range 5 {
+		h.sim.Sim.AddThreats(1000, s1sim.NewThreat{At: at.Add(time.Duration(i) * time.Second)})
+	}
+	h.warm()
+	h.reset()
+	var a fetchAnswer
+	from := at.Add(-time.Minute).Format(time.RFC3339)
+	h.ok(operations.FetchThreats, map[string]any{"start": from, "max_items": 2500}, &a)
+	require.Equal(t, 2000, a.Count)
+	require.True(t, a.HasMore)
+	require.Len(t, h.calls(), 2, "pages read: the call ends after the second")
+	h.reset()
+	h.ok(operations.FetchThreats, map[string]any{"checkpoint": a.Checkpoint, "max_items": 2500}, &a)
+	require.Equal(t, 2000, a.Count)
+	require.True(t, a.HasMore)
+	calls := h.calls()
+	require.Len(t, calls, 4, "pages read: two of the window, then two new ones")
+	for i, c := range calls[1:] {
+		require.NotEmpty(t, c.Query.Get("cursor"), "page %d follows the cursor", i+2)
+	}
+}

@@ -73,9 +73,11 @@ func newThreatSelection(args connector.Args, version string) (*threatSelection, 
 
 // walk calls fn with each selected threat, in SentinelOne's order.
 func (s *threatSelection) walk(ctx context.Context, client *sentinelone.Client, fn func(raw json.RawMessage) error) error {
-	opts := sentinelone.ListOptions{Skip: s.skip, Limit: s.limit}
+	// The walk goes on to its limit or its end, so the next page is read while one is consumed.
+	opts := sentinelone.ListOptions{Skip: s.skip, Limit: s.limit, ReadAhead: sentinelone.ToTheEnd}
 	var keep func(raw json.RawMessage) (bool, error)
 	if s.fromScan != nil {
+		// Filtered here, the walk stops at a limit the client cannot see: no read-ahead.
 		opts = sentinelone.ListOptions{}
 		keep = func(raw json.RawMessage) (bool, error) {
 			var t struct {

@@ -29,7 +29,16 @@ type ListOptions struct {
 	Skip int
 	// PageSize is the number of items asked per request; default and maximum 1000.
 	PageSize int
+	// ReadAhead, when set, is asked before each page is handed on, with the page's item
+	// count, whether the walk will want the page after it; if so, that page is requested
+	// at once and read while this one is consumed (never beyond Limit or the last page).
+	// A consumer that then stops leaves one page read for nothing, so set it only for
+	// walks that go on to their end, or with a prediction of where the consumer stops.
+	ReadAhead func(pageLen int) bool
 }
+
+// ToTheEnd is a ReadAhead for walks whose consumer takes every page.
+func ToTheEnd(int) bool { return true }
 
 // pages walks a cursor-paginated GET endpoint. Each yielded page holds the
 // raw items of one response, after skip and limit are applied; empty pages
@@ -54,7 +63,8 @@ func (c *Client) nestedPages(ctx context.Context, what, endpoint, path, nested s
 		firstSkip := min(opts.Skip, MaxSkip)
 		discard := opts.Skip - firstSkip
 		cursor := ""
-		for first := true; ; first = false {
+		// page is the request of the page after cursor (the first page when first).
+		page := func(first bool, cursor string) *request {
 			q := maps.Clone(base)
 			lim := pageSize
 			if opts.Limit > 0 {
@@ -68,7 +78,19 @@ func (c *Client) nestedPages(ctx context.Context, what, endpoint, path, nested s
 			} else {
 				q.Set("cursor", cursor)
 			}
-			resp, err := c.call(ctx, &request{method: http.MethodGet, endpoint: endpoint, path: path, query: q, list: true, nested: nested})
+			return &request{method: http.MethodGet, endpoint: endpoint, path: path, query: q, list: true, nested: nested}
+		}
+		var ahead *readAhead
+		defer func() { ahead.drop() }()
+		for first := true; ; first = false {
+			var resp *response
+			var err error
+			if ahead != nil {
+				resp, err = ahead.wait()
+				ahead = nil
+			} else {
+				resp, err = c.call(ctx, page(first, cursor))
+			}
 			if err != nil {
 				yield(nil, fmt.Errorf("%s: %w", what, err))
 				return
@@ -82,20 +104,58 @@ func (c *Client) nestedPages(ctx context.Context, what, endpoint, path, nested s
 			if opts.Limit > 0 && len(items) > remaining {
 				items = items[:remaining]
 			}
-			if len(items) > 0 {
-				if opts.Limit > 0 {
-					remaining -= len(items)
-				}
-				if !yield(items, nil) {
-					return
-				}
+			if opts.Limit > 0 {
+				remaining -= len(items)
 			}
-			if resp.NextCursor == "" || got == 0 || (opts.Limit > 0 && remaining == 0) {
+			last := resp.NextCursor == "" || got == 0 || (opts.Limit > 0 && remaining == 0)
+			if !last && opts.ReadAhead != nil && opts.ReadAhead(len(items)) {
+				ahead = c.startReadAhead(ctx, page(false, resp.NextCursor))
+			}
+			if len(items) > 0 && !yield(items, nil) {
+				return
+			}
+			if last {
 				return
 			}
 			cursor = resp.NextCursor
 		}
 	}
+}
+
+// readAhead is a page being read while the one before it is consumed.
+type readAhead struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	resp   *response
+	err    error
+}
+
+// startReadAhead sends req in the background.
+func (c *Client) startReadAhead(ctx context.Context, req *request) *readAhead {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &readAhead{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.resp, r.err = c.call(ctx, req)
+	}()
+	return r
+}
+
+// wait returns the page once it is read.
+func (r *readAhead) wait() (*response, error) {
+	<-r.done
+	r.cancel()
+	return r.resp, r.err
+}
+
+// drop abandons the page of a walk that ended before it, and waits for its request to end,
+// so no request outlives the walk.
+func (r *readAhead) drop() {
+	if r == nil {
+		return
+	}
+	r.cancel()
+	<-r.done
 }
 
 // pageQuery validates the options and encodes the filter.

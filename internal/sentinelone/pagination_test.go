@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -186,22 +188,94 @@ func TestPagination(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			ls := &listServer{t: t, n: tt.giveN}
-			f.mux.Handle("/agents", ls)
-			var pages []int
-			got := []int{}
-			for page, err := range f.client.Agents.Pages(context.Background(), nil, tt.giveOpts) {
-				require.NoError(t, err)
-				pages = append(pages, len(page))
-				got = append(got, ids(t, page)...)
+		for _, ahead := range []bool{false, true} {
+			// Reading ahead sends exactly the requests of the walk without it.
+			name := tt.name
+			if ahead {
+				name += " reading ahead"
+				tt.giveOpts.ReadAhead = ToTheEnd
 			}
-			assert.Equal(t, tt.wantIDs, got)
-			assert.Equal(t, tt.wantCalls, ls.shape())
-			assert.Equal(t, tt.wantPages, pages)
+			t.Run(name, func(t *testing.T) {
+				f := newFixture(t)
+				ls := &listServer{t: t, n: tt.giveN}
+				f.mux.Handle("/agents", ls)
+				var pages []int
+				got := []int{}
+				for page, err := range f.client.Agents.Pages(context.Background(), nil, tt.giveOpts) {
+					require.NoError(t, err)
+					pages = append(pages, len(page))
+					got = append(got, ids(t, page)...)
+				}
+				assert.Equal(t, tt.wantIDs, got)
+				assert.Equal(t, tt.wantCalls, ls.shape())
+				assert.Equal(t, tt.wantPages, pages)
+			})
+		}
+	}
+}
+
+// TestReadAheadReadsTheNextPageMeanwhile: with ReadAhead the request for page 2 reaches the
+// console while page 1 is still with its consumer; without it, only once page 1 is done.
+func TestReadAheadReadsTheNextPageMeanwhile(t *testing.T) {
+	for _, ahead := range []bool{true, false} {
+		t.Run(map[bool]string{true: "reading ahead", false: "not reading ahead"}[ahead], func(t *testing.T) {
+			f := newFixture(t)
+			ls := &listServer{t: t, n: 300}
+			second := make(chan struct{})
+			var once sync.Once
+			f.mux.Handle("/agents", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Query().Has("cursor") {
+					once.Do(func() { close(second) })
+				}
+				ls.ServeHTTP(w, r)
+			}))
+			opts := ListOptions{PageSize: 100}
+			if ahead {
+				opts.ReadAhead = ToTheEnd
+			}
+			got, first := 0, true
+			for page, err := range f.client.Agents.Pages(context.Background(), nil, opts) {
+				require.NoError(t, err)
+				if first {
+					select {
+					case <-second:
+						assert.True(t, ahead, "page 2 was requested before page 1 was consumed")
+					case <-time.After(map[bool]time.Duration{true: 10 * time.Second, false: 200 * time.Millisecond}[ahead]):
+						assert.False(t, ahead, "page 2 was not requested while page 1 was consumed")
+					}
+					first = false
+				}
+				got += len(page)
+			}
+			assert.Equal(t, 300, got)
+			assert.Len(t, ls.shape(), 3)
 		})
 	}
+}
+
+// TestReadAheadEndsWithTheWalk: a consumer that stops leaves no request running: the page
+// read ahead is cancelled and waited for before the walk returns.
+func TestReadAheadEndsWithTheWalk(t *testing.T) {
+	f := newFixture(t)
+	ls := &listServer{t: t, n: 300}
+	var inFlight atomic.Int32
+	f.mux.Handle("/agents", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("cursor") { // page 2 hangs until its caller gives up
+			inFlight.Add(1)
+			defer inFlight.Add(-1)
+			<-r.Context().Done()
+			return
+		}
+		ls.ServeHTTP(w, r)
+	}))
+	for page, err := range f.client.Agents.Pages(context.Background(), nil, ListOptions{PageSize: 100, ReadAhead: ToTheEnd}) {
+		require.NoError(t, err)
+		require.Len(t, page, 100)
+		require.Eventually(t, func() bool { return inFlight.Load() == 1 }, 10*time.Second, time.Millisecond, "page 2 is being read")
+		break
+	}
+	// The client's side of page 2 is over; the server sees the cancellation shortly after.
+	require.Eventually(t, func() bool { return inFlight.Load() == 0 }, 10*time.Second, time.Millisecond)
 }
 
 func TestPaginationStopsWhenCallerStops(t *testing.T) {
