@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -104,6 +105,7 @@ type Client struct {
 	redactor   *strings.Replacer
 	scope      Pin
 	limiter    *Limiter
+	listBody   atomic.Int64 // the size of the last list page read: the next one's buffer
 
 	// Agents calls the /agents endpoints.
 	Agents *AgentsService
@@ -376,12 +378,30 @@ func (c *Client) attempt(ctx context.Context, req *request, body []byte, authz s
 		return nil, tr.sent(), err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	size := resp.ContentLength
+	if size < 0 && req.list {
+		size = c.listBody.Load() // list pages of one walk are alike in size
+	}
+	data, err := readBody(io.LimitReader(resp.Body, maxBodyBytes), min(size, maxBodyBytes))
+	if req.list && err == nil {
+		c.listBody.Store(int64(len(data)))
+	}
 	c.observe(req, resp.StatusCode, start)
 	if err != nil {
 		return nil, true, err
 	}
 	return &rawResponse{status: resp.StatusCode, header: resp.Header, body: data}, true, nil
+}
+
+// readBody reads r whole, into one buffer of about size bytes when size > 0 (a body of
+// a few megabytes read by io.ReadAll is copied through a dozen growing buffers).
+func readBody(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 {
+		return io.ReadAll(r)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+size/16+bytes.MinRead))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 func (c *Client) observe(req *request, status int, start time.Time) {

@@ -1,6 +1,7 @@
 package sentinelone
 
 import (
+	"bytes"
 	"crypto/tls"
 	"encoding/json"
 	"io"
@@ -114,5 +115,16 @@ func BenchmarkDecodeListEncodingJSON(b *testing.B) {
 		if _, err := decodeListOracle(body); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestReadBodyWhateverTheHint: the size hint only sizes the buffer; the body read is the
+// same with no hint, one too small and one too large.
+func TestReadBodyWhateverTheHint(t *testing.T) {
+	body := simPage(t, 20)
+	for _, hint := range []int64{0, -1, 1, int64(len(body)) - 1, int64(len(body)), int64(len(body)) * 3} {
+		got, err := readBody(bytes.NewReader(body), hint)
+		require.NoError(t, err)
+		assert.Equal(t, body, got, "hint %d", hint)
 	}
 }
