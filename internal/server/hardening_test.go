@@ -125,21 +125,26 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// streamingServer serves a connector whose get_agents streams the given items and error.
-func streamingServer(t *testing.T, items int, failAfter error) *httptest.Server {
+// letters yields n items {"id":"a"}, {"id":"b"}, … and then returns fail.
+func letters(n int, fail error) func(ctx context.Context, yield func(json.RawMessage) error) error {
+	return func(ctx context.Context, yield func(json.RawMessage) error) error {
+		for i := range n {
+			if err := yield(json.RawMessage(`{"id":"` + string(rune('a'+i)) + `"}`)); err != nil {
+				return err
+			}
+		}
+		return fail
+	}
+}
+
+// streamServer serves a connector whose every operation answers the stream stream builds.
+func streamServer(t *testing.T, stream func() *connector.ItemStream) *httptest.Server {
 	m, err := app.LoadManifest(nil)
 	require.NoError(t, err)
 	reg := connector.NewRegistry()
 	for _, o := range m.Operations {
 		require.NoError(t, reg.Register(o.Name, connector.HandlerFunc(func(context.Context, *connector.Call) (any, error) {
-			return connector.NewItemStream(func(ctx context.Context, yield func(json.RawMessage) error) error {
-				for i := range items {
-					if err := yield(json.RawMessage(`{"id":"` + string(rune('a'+i)) + `"}`)); err != nil {
-						return err
-					}
-				}
-				return failAfter
-			}), nil
+			return stream(), nil
 		})))
 	}
 	conn, err := connector.New(m, reg, connector.NewStaticConfigs(&connector.Config{ID: "c1", Name: "c1", Default: true}))
@@ -147,6 +152,26 @@ func streamingServer(t *testing.T, items int, failAfter error) *httptest.Server 
 	ts := httptest.NewServer(server.New(conn, server.Options{}).Handler())
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// streamingServer serves a connector whose get_agents streams the given items and error.
+func streamingServer(t *testing.T, items int, failAfter error) *httptest.Server {
+	return streamServer(t, func() *connector.ItemStream { return connector.NewItemStream(letters(items, failAfter)) })
+}
+
+// requireAborted posts an execute and requires a broken answer: the caller must never read a
+// truncated one as complete.
+func requireAborted(t *testing.T, ts *httptest.Server, absent string) {
+	t.Helper()
+	resp, err := http.Post(ts.URL+"/api/integration/execute/", "application/json", strings.NewReader(string(execBody("get_agents", map[string]any{}))))
+	if err != nil {
+		return // aborted before the status line left the buffer: the caller sees a failed request
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.Error(t, err, "the caller must see a broken response, got %s", raw)
+	assert.False(t, json.Valid(raw))
+	assert.NotContains(t, string(raw), absent)
 }
 
 func TestStreamedLists(t *testing.T) {
@@ -169,47 +194,21 @@ func TestStreamedLists(t *testing.T) {
 		assert.Contains(t, env.Message, "SentinelOne refused the credentials")
 	})
 	t.Run("failure mid-list aborts the response", func(t *testing.T) {
-		ts := streamingServer(t, 2, errors.New("page 2 failed"))
-		resp, err := http.Post(ts.URL+"/api/integration/execute/", "application/json", strings.NewReader(string(execBody("get_agents", map[string]any{}))))
-		if err != nil {
-			return // aborted before the status line left the buffer: the caller sees a failed request
-		}
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(resp.Body)
-		require.Error(t, err, "the caller must see a broken response, got %s", raw)
-		assert.False(t, json.Valid(raw))
-		assert.NotContains(t, string(raw), "Success")
+		requireAborted(t, streamingServer(t, 2, errors.New("page 2 failed")), "Success")
 	})
 }
 
 // objectStreamServer serves a connector whose get_agents answers an object stream of items
 // under "data", then a checkpoint, or fails at the end with failAtEnd.
 func objectStreamServer(t *testing.T, items int, failAtEnd error) *httptest.Server {
-	m, err := app.LoadManifest(nil)
-	require.NoError(t, err)
-	reg := connector.NewRegistry()
-	for _, o := range m.Operations {
-		require.NoError(t, reg.Register(o.Name, connector.HandlerFunc(func(context.Context, *connector.Call) (any, error) {
-			return connector.NewObjectStream("data", func(ctx context.Context, yield func(json.RawMessage) error) error {
-				for i := range items {
-					if err := yield(json.RawMessage(`{"id":"` + string(rune('a'+i)) + `"}`)); err != nil {
-						return err
-					}
-				}
-				return nil
-			}, func() (any, error) {
-				if failAtEnd != nil {
-					return nil, failAtEnd
-				}
-				return map[string]any{"checkpoint": "cp-1", "has_more": false}, nil
-			}), nil
-		})))
-	}
-	conn, err := connector.New(m, reg, connector.NewStaticConfigs(&connector.Config{ID: "c1", Name: "c1", Default: true}))
-	require.NoError(t, err)
-	ts := httptest.NewServer(server.New(conn, server.Options{}).Handler())
-	t.Cleanup(ts.Close)
-	return ts
+	return streamServer(t, func() *connector.ItemStream {
+		return connector.NewObjectStream("data", letters(items, nil), func() (any, error) {
+			if failAtEnd != nil {
+				return nil, failAtEnd
+			}
+			return map[string]any{"checkpoint": "cp-1", "has_more": false}, nil
+		})
+	})
 }
 
 // TestStreamedObjects: an object answer whose list is streamed reads as the same envelope
@@ -234,16 +233,7 @@ func TestStreamedObjects(t *testing.T) {
 		assert.Contains(t, env.Message, "disk full")
 	})
 	t.Run("a failure at the end after items aborts the response", func(t *testing.T) {
-		ts := objectStreamServer(t, 2, errors.New("record stream: disk full"))
-		resp, err := http.Post(ts.URL+"/api/integration/execute/", "application/json", strings.NewReader(string(execBody("get_agents", map[string]any{}))))
-		if err != nil {
-			return // aborted before the status line left the buffer: the caller sees a failed request
-		}
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(resp.Body)
-		require.Error(t, err, "the caller must see a broken response, got %s", raw)
-		assert.False(t, json.Valid(raw))
-		assert.NotContains(t, string(raw), "cp-1")
+		requireAborted(t, objectStreamServer(t, 2, errors.New("record stream: disk full")), "cp-1")
 	})
 }
 
