@@ -16,11 +16,17 @@ import (
 // streaming builds a connector whose get_agents streams with each.
 func streaming(t *testing.T, each func(ctx context.Context, yield func(json.RawMessage) error) error, opts ...connector.Option) *connector.Connector {
 	t.Helper()
+	return streamingWith(t, func() *connector.ItemStream { return connector.NewItemStream(each) }, opts...)
+}
+
+// streamingWith builds a connector whose every operation answers the stream stream builds.
+func streamingWith(t *testing.T, stream func() *connector.ItemStream, opts ...connector.Option) *connector.Connector {
+	t.Helper()
 	m := loadReal(t)
 	reg := connector.NewRegistry()
 	for _, op := range m.Operations {
 		require.NoError(t, reg.Register(op.Name, connector.HandlerFunc(func(context.Context, *connector.Call) (any, error) {
-			return connector.NewItemStream(each), nil
+			return stream(), nil
 		})))
 	}
 	cfg := &connector.Config{ID: "c1", Name: "c1", Default: true, Values: map[string]any{}}
@@ -87,24 +93,16 @@ func (r *recorder) Item(item json.RawMessage) error { r.got = append(r.got, stri
 // under "data", then rest's members.
 func objectStreaming(t *testing.T, items []string, rest func() (any, error)) *connector.Connector {
 	t.Helper()
-	m := loadReal(t)
-	reg := connector.NewRegistry()
-	for _, op := range m.Operations {
-		require.NoError(t, reg.Register(op.Name, connector.HandlerFunc(func(context.Context, *connector.Call) (any, error) {
-			return connector.NewObjectStream("data", func(_ context.Context, yield func(json.RawMessage) error) error {
-				for _, it := range items {
-					if err := yield(json.RawMessage(it)); err != nil {
-						return err
-					}
+	return streamingWith(t, func() *connector.ItemStream {
+		return connector.NewObjectStream("data", func(_ context.Context, yield func(json.RawMessage) error) error {
+			for _, it := range items {
+				if err := yield(json.RawMessage(it)); err != nil {
+					return err
 				}
-				return nil
-			}, rest), nil
-		})))
-	}
-	cfg := &connector.Config{ID: "c1", Name: "c1", Default: true, Values: map[string]any{}}
-	conn, err := connector.New(m, reg, connector.NewStaticConfigs(cfg))
-	require.NoError(t, err)
-	return conn
+			}
+			return nil
+		}, rest)
+	})
 }
 
 // TestObjectStreams: an object answer whose list is streamed is the same object Execute
