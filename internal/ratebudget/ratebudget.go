@@ -22,6 +22,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +49,7 @@ type Postgres struct {
 	secret  []byte // keys the tenant digests; the same for every replica
 	timeout time.Duration
 	redact  func(error) error
+	server  string // host:port, to name the database in errors
 }
 
 var _ sentinelone.Budget = (*Postgres)(nil)
@@ -89,7 +92,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Postgres, error) {
 		// can tell where the password is: say less rather than risk it.
 		return nil, errors.New("rate budget: the connection string is not a valid PostgreSQL URL or keyword/value string")
 	}
-	p := &Postgres{timeout: opts.Timeout, redact: redactor(cfg.ConnConfig.Password)}
+	p := &Postgres{timeout: opts.Timeout, redact: redactor(cfg.ConnConfig.Password),
+		server: net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port)))}
 	if p.timeout <= 0 {
 		p.timeout = DefaultTimeout
 	}
@@ -172,13 +176,13 @@ func (p *Postgres) Reserve(ctx context.Context, tenant, class string, r sentinel
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Not booked: say how long the wait would have been, for the caller's message.
 		if err := p.pool.QueryRow(ctx, "SELECT tat, clock_timestamp() FROM rate_budget WHERE key = $1", key).Scan(&tat, &now); err != nil {
-			return time.Time{}, nil, p.redact(err)
+			return time.Time{}, nil, p.failed(err)
 		}
 		turn := maxTime(tat, now).Add(-time.Duration(slack) * time.Microsecond)
 		return time.Now().Add(turn.Sub(now)), nil, sentinelone.ErrTurnPastDeadline
 	}
 	if err != nil {
-		return time.Time{}, nil, p.redact(err)
+		return time.Time{}, nil, p.failed(err)
 	}
 	turn := tat.Add(-time.Duration(interval+slack) * time.Microsecond)
 	release := func(ctx context.Context) error { return p.release(ctx, key, interval, tat) }
@@ -192,7 +196,15 @@ func (p *Postgres) release(ctx context.Context, key string, interval int64, book
 	defer cancel()
 	_, err := p.pool.Exec(ctx, "UPDATE rate_budget SET tat = tat - $2::bigint * interval '1 microsecond' WHERE key = $1 AND tat = $3",
 		key, interval, booked)
-	return p.redact(err)
+	if err != nil {
+		return p.failed(err)
+	}
+	return nil
+}
+
+// failed names the database a round trip failed with, its password removed.
+func (p *Postgres) failed(err error) error {
+	return fmt.Errorf("PostgreSQL at %s: %w", p.server, p.redact(err))
 }
 
 func maxTime(a, b time.Time) time.Time {
