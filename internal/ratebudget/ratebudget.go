@@ -8,9 +8,11 @@
 //
 //	tat' = greatest(tat, now) + interval;  turn = tat' - interval - slack
 //
-// where slack is (burst-1) intervals. A turn that would come after the call's deadline is
-// not booked at all: the statement's conflict clause updates the row only when the turn is
-// in time, so nothing has to be given back and no other replica's booking is disturbed.
+// where slack is (burst-1) intervals and now is clock_timestamp(), read once the row is
+// locked (now() would be the statement's start, early by however long bookings queued on
+// the row). A turn that would come after the call's deadline is not booked at all: the
+// statement's conflict clause updates the row only when the turn is in time, so nothing
+// has to be given back and no other replica's booking is disturbed.
 package ratebudget
 
 import (
