@@ -36,6 +36,10 @@ type ClientOptions struct {
 	// RateLimits pace every configuration's requests, each configuration on its own budget
 	// (identical inline configurations share one); empty paces nothing.
 	RateLimits sentinelone.RateLimits
+	// Budget, when set, keeps those budgets where every replica of the connector books its
+	// turns, one per console and credential, so that replicas together keep to them; nil
+	// keeps each in this process.
+	Budget Budget
 	// Streams keeps server-side stream checkpoints (nil → in memory).
 	Streams StreamStore
 	// QueryStartInterval spaces the Deep Visibility query starts of each configuration, in a
@@ -111,8 +115,8 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	lim := sentinelone.NewLimiter(c.opts.RateLimits)
-	if old, ok := c.cache[key]; ok {
+	lim := c.limiter(sc)
+	if old, ok := c.cache[key]; ok && !lim.Shared() {
 		lim = old.client.Limiter() // a changed configuration keeps its budget
 	}
 	client, err := c.build(sc, cfg.Name, lim)
@@ -124,6 +128,16 @@ func (c *Clients) For(cfg *connector.Config) (*sentinelone.Client, error) {
 	}
 	c.cache[key] = cachedClient{updated: cfg.Updated, client: client}
 	return client, nil
+}
+
+// limiter is a new limiter for the configuration sc: in the shared budget when there is
+// one (a changed configuration finds its budget there again, under its console and
+// credential), else in memory.
+func (c *Clients) limiter(sc sentinelone.Config) *sentinelone.Limiter {
+	if c.opts.Budget == nil {
+		return sentinelone.NewLimiter(c.opts.RateLimits)
+	}
+	return sentinelone.NewSharedLimiter(c.opts.RateLimits, c.opts.Budget, budgetTenant(c.opts.Budget, sc))
 }
 
 // build makes a client of sc with the server-wide options and the configuration's limiter;
@@ -172,7 +186,7 @@ func (c *Clients) CheckHealth(ctx context.Context, cfg *connector.Config) error 
 		return err
 	}
 	_, err = client.System.Info(ctx)
-	return settingsHint(err, cfg)
+	return budgetError(settingsHint(err, cfg))
 }
 
 // CheckValues applies the rules a configuration's values must meet beyond the manifest's

@@ -98,7 +98,7 @@ func (c *Clients) forInline(cfg *connector.Config) (*sentinelone.Client, error) 
 		c.retireLocked(oldest, "the inline client cache is full")
 	}
 	// One client per digest, so identical inline configurations share its limiter too.
-	client, err := c.build(sc, key.label(), sentinelone.NewLimiter(c.opts.RateLimits))
+	client, err := c.build(sc, key.label(), c.limiter(sc))
 	if err != nil {
 		return nil, err
 	}

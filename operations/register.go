@@ -74,7 +74,7 @@ func bind(clients *Clients, s spec) connector.Handler {
 			return nil, err
 		}
 		out, err := s.run(withStreams(ctx, clients.streamStore()), call, client)
-		return out, settingsHint(scopeErrorOf(call.Operation, err), call.Config)
+		return out, budgetError(settingsHint(scopeErrorOf(call.Operation, err), call.Config))
 	})
 }
 

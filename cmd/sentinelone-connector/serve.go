@@ -48,7 +48,9 @@ type serveFlags struct {
 	simThreats      int
 	simListen       string
 	rateLimits      sentinelone.RateLimits
-	pprof           bool
+	// rateBudget is the PostgreSQL connection string of the budget shared by replicas.
+	rateBudget string
+	pprof      bool
 	// queryStartInterval spaces each configuration's Deep Visibility query starts.
 	queryStartInterval time.Duration
 }
@@ -123,6 +125,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.IntVar(&f.simThreats, "sim-threats", s1sim.DefaultThreats, "threats in the embedded simulator (--dev)")
 	var rates string
 	fs.StringVar(&rates, "rate-limits", env("CONNECTOR_RATE_LIMITS", "default"), "pace each configuration's SentinelOne requests: default (the documented limits), off, or class=requests-per-second[:burst],… over the defaults, e.g. agents=50:5 (env CONNECTOR_RATE_LIMITS)")
+	fs.StringVar(&f.rateBudget, "rate-budget", env("CONNECTOR_RATE_BUDGET", ""), "share the rate limits' budgets with every replica using this PostgreSQL database (postgres://user:password@host/db); off when empty (env CONNECTOR_RATE_BUDGET)")
 	fs.BoolVar(&f.pprof, "pprof", boolean("CONNECTOR_PPROF"), "serve Go's runtime profiles at /debug/pprof/, behind the API token (env CONNECTOR_PPROF)")
 	if perr := parseFlags(fs, args); perr != nil {
 		return nil, perr
@@ -209,7 +212,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	opts.Server.APIToken, opts.Server.PublicMetrics, opts.Server.MaxConcurrentExecutes = token, f.publicMetrics, f.maxExecutes
-	opts.Server.Pprof, opts.Client.RateLimits = f.pprof, f.rateLimits
+	opts.Server.Pprof, opts.Client.RateLimits, opts.RateBudget = f.pprof, f.rateLimits, f.rateBudget
 	a, err := app.New(ctx, opts)
 	if err != nil {
 		if f.dev && errors.Is(err, syscall.EADDRINUSE) {
@@ -248,7 +251,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		printSimBanner(stdout, a.Sim.URL, opts.SimCertFile)
 	}
 	logger.Info("serving", zap.String("addr", l.Addr().String()), zap.Bool("dev", f.dev), zap.Bool("tls", f.tlsCert != ""),
-		zap.String("rate_limits", f.rateLimits.String()), zap.Bool("pprof", f.pprof))
+		zap.String("rate_limits", f.rateLimits.String()), zap.Bool("shared_rate_budget", a.Budget != nil), zap.Bool("pprof", f.pprof))
 
 	errc := make(chan error, 1)
 	go func() {

@@ -33,3 +33,19 @@ func TestServeRateLimitsAndPprofFlags(t *testing.T) {
 	_, err = parseServeFlags([]string{"--dev", "--rate-limits", "agentz=5"}, io.Discard)
 	require.ErrorContains(t, err, `serve: --rate-limits (env CONNECTOR_RATE_LIMITS): rate limits: unknown endpoint class "agentz"`)
 }
+
+func TestServeRateBudgetFlag(t *testing.T) {
+	t.Setenv("CONNECTOR_RATE_BUDGET", "")
+	f, err := parseServeFlags([]string{"--dev"}, io.Discard)
+	require.NoError(t, err)
+	assert.Empty(t, f.rateBudget, "budgets stay in the process unless told otherwise")
+
+	f, err = parseServeFlags([]string{"--dev", "--rate-budget", "postgres://soar@db.example.net/connector"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "postgres://soar@db.example.net/connector", f.rateBudget)
+
+	t.Setenv("CONNECTOR_RATE_BUDGET", "postgres://soar@db2.example.net/connector")
+	f, err = parseServeFlags([]string{"--dev"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "postgres://soar@db2.example.net/connector", f.rateBudget)
+}

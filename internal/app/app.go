@@ -18,6 +18,7 @@ import (
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
 	"github.com/fortisoar-connectors/sentinelone/internal/metrics"
+	"github.com/fortisoar-connectors/sentinelone/internal/ratebudget"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
 	"github.com/fortisoar-connectors/sentinelone/internal/server"
@@ -64,6 +65,9 @@ type Options struct {
 	NoSeed bool
 	// Getenv reads SENTINELONE_* seed variables and the secret key (default os.Getenv).
 	Getenv func(string) string
+	// RateBudget, a PostgreSQL connection string, shares each tenant's rate budgets with
+	// every replica connected to the same database; empty keeps them in this process.
+	RateBudget string
 }
 
 // App is a wired connector.
@@ -78,6 +82,8 @@ type App struct {
 	Store *configstore.Store
 	// Metrics holds the Prometheus collectors served at /metrics.
 	Metrics *metrics.Metrics
+	// Budget is the rate budget shared with other replicas, else nil.
+	Budget *ratebudget.Postgres
 
 	closeOnce sync.Once
 	closeErr  error
@@ -166,6 +172,13 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if opts.Server.Metrics == nil {
 		opts.Server.Metrics = a.Metrics.Handler()
 	}
+	if dsn := rateBudgetDSN(opts); dsn != "" && opts.Client.Budget == nil {
+		if a.Budget, err = ratebudget.Open(ctx, dsn, ratebudget.Options{}); err != nil {
+			a.Close()
+			return nil, err
+		}
+		opts.Client.Budget = a.Budget
+	}
 	a.Clients = operations.NewClients(opts.Client)
 	reg := connector.NewRegistry()
 	if err := operations.RegisterAll(reg, a.Clients); err != nil {
@@ -189,6 +202,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	return a, nil
 }
+
+// rateBudgetDSN is where the shared rate budget lives: Options.RateBudget, and nowhere
+// when it is empty. A store kept in PostgreSQL is to be the default here, so that
+// replicas sharing their configurations share their budgets too without a second setting.
+func rateBudgetDSN(opts Options) string { return opts.RateBudget }
 
 // openStore opens the configuration store in opts.DataDir and seeds it: from the
 // environment, from the seed file, and in Dev mode with the simulator's configuration.
@@ -280,6 +298,9 @@ func (a *App) CloseContext(ctx context.Context) error {
 			a.Clients.CloseContext(ctx)
 		}
 		var errs []error
+		if a.Budget != nil {
+			a.Budget.Close()
+		}
 		if a.Store != nil {
 			errs = append(errs, a.Store.Close())
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,7 @@ type Simulator struct {
 	faultRNG *mrand.Rand
 	sessions map[string]session
 	requests []Request
+	times    []time.Time          // when each of requests arrived, on s.clock
 	logins   map[string]time.Time // source address -> last accepted login
 	rates    tokenBuckets         // Options.RateLimits
 	// clock is time.Now; tests replace it to step through rate-limit windows and session
@@ -143,11 +145,18 @@ func (s *Simulator) Requests() []Request {
 	return out
 }
 
+// RequestTimes is when each request of the log arrived, in the order of Requests.
+func (s *Simulator) RequestTimes() []time.Time {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.times)
+}
+
 // ResetRequests empties the request log.
 func (s *Simulator) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = nil
+	s.requests, s.times = nil, nil
 }
 
 // Reset regenerates the fleet from the same seed. Tokens, faults and the
@@ -234,9 +243,11 @@ func (s *Simulator) record(r *http.Request, body []byte, scheme string) {
 		Body:   redactBody(body),
 		Auth:   scheme,
 	}
+	now := s.clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, req)
+	s.times = append(s.times, now)
 }
 
 var secretKeys = map[string]bool{"password": true, "apiToken": true, "token": true}

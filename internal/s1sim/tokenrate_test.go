@@ -87,3 +87,16 @@ func TestParseRateLimits(t *testing.T) {
 		assert.Contains(t, err.Error(), want, spec)
 	}
 }
+
+func TestRequestTimesFollowTheLog(t *testing.T) {
+	sim := New(Options{})
+	clock := &fakeClock{now: fleetEpoch}
+	sim.clock = clock.Now
+	callAs(sim, AdminAPIToken, infoPath)
+	clock.Advance(250 * time.Millisecond)
+	callAs(sim, AdminAPIToken, "/web/api/v2.1/agents/count")
+	assert.Len(t, sim.Requests(), 2)
+	assert.Equal(t, []time.Time{fleetEpoch, fleetEpoch.Add(250 * time.Millisecond)}, sim.RequestTimes())
+	sim.ResetRequests()
+	assert.Empty(t, sim.RequestTimes())
+}

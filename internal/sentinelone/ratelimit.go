@@ -149,6 +149,10 @@ type Limiter struct {
 	limits  RateLimits
 	buckets map[string]*bucket
 	now     func() time.Time
+	// budget, when set, books the turns instead of buckets (see budget.go); tenant is
+	// whose turns they are.
+	budget Budget
+	tenant string
 }
 
 // bucket schedules one class: next is when the request after the last scheduled one may go
@@ -247,6 +251,9 @@ func (c *Client) pace(ctx context.Context, req *request, start time.Time) error 
 	class := limitClass(req.path)
 	if _, ok := l.buckets[class]; !ok {
 		return nil
+	}
+	if l.budget != nil {
+		return c.paceShared(ctx, l, req, class, start)
 	}
 	deadline, _ := ctx.Deadline()
 	wait, booked, err := l.reserve(class, deadline)
