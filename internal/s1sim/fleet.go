@@ -45,6 +45,8 @@ type fleet struct {
 	threats    []Threat // sorted by ID ascending
 	threatIdx  map[string]int
 	hashRank   map[string]int // lowercase sha1 or sha256 -> rank
+	alerts     []Alert        // STAR alerts, sorted by ID ascending (alerts.go)
+	alertIdx   map[string]int
 	scopes     []scope        // every group, with its site and account
 	activities []Activity     // sorted by ID ascending (the order they were recorded)
 	lastActID  uint64
