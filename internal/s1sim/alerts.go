@@ -50,10 +50,10 @@ type alertAgent struct {
 // alertProcess is the source process of an alert.
 type alertProcess struct {
 	name, path, cmdline, user, sha1, sha256, md5, storyline, uniqueID string
-	pid                                                              int
-	started                                                          string
-	parentName, parentPath                                           string
-	parentPID                                                        int
+	pid                                                               int
+	started                                                           string
+	parentName, parentPath                                            string
+	parentPID                                                         int
 }
 
 // starRules are the seeded custom detection rules.
