@@ -92,15 +92,17 @@ walk:
 
 // feedParams are the params every fetch reads.
 type feedParams struct {
+	kind   string // the feed: "threats", "alerts"; streams are keyed kind/NAME
 	cp     checkpoint
 	max    int
 	stream string
 	ack    string
 }
 
-// readFeedParams checks checkpoint, start, max_items, stream and ack.
-func readFeedParams(args connector.Args, now time.Time) (feedParams, error) {
-	p := feedParams{max: defaultFeedItems, stream: args.String("stream"), ack: args.String("ack")}
+// readFeedParams checks checkpoint, start, max_items, stream and ack of the feed kind.
+func readFeedParams(args connector.Args, kind string, now time.Time) (feedParams, error) {
+	p := feedParams{kind: kind, max: defaultFeedItems, stream: args.String("stream"), ack: args.String("ack")}
+	p.cp.Kind = feedTag(kind)
 	if n, ok := args.Int("max_items"); ok {
 		p.max = int(n)
 	}
@@ -112,7 +114,7 @@ func readFeedParams(args connector.Args, now time.Time) (feedParams, error) {
 	case p.ack != "" && p.stream == "":
 		return p, &connector.ParamError{Param: "ack", Message: "ack acknowledges a batch of a server-side stream; give the stream too"}
 	case given != "": // start applies to the first call only: the checkpoint says where to go on
-		cp, err := parseCheckpoint("checkpoint", given)
+		cp, err := parseCheckpoint("checkpoint", kind, given)
 		if err != nil {
 			return p, &connector.ParamError{Param: "checkpoint", Message: err.Error()}
 		}
@@ -125,7 +127,7 @@ func readFeedParams(args connector.Args, now time.Time) (feedParams, error) {
 		p.cp.From = t.UTC().Format(time.RFC3339Nano)
 	}
 	if p.ack != "" {
-		if _, err := parseCheckpoint("ack", p.ack); err != nil {
+		if _, err := parseCheckpoint("ack", kind, p.ack); err != nil {
 			return p, &connector.ParamError{Param: "ack", Message: err.Error()}
 		}
 	}
@@ -135,7 +137,8 @@ func readFeedParams(args connector.Args, now time.Time) (feedParams, error) {
 // runFeed serves one fetch: with a stream, from the stream's committed checkpoint (after
 // applying an ack), recording the answer's checkpoint as pending until it is acknowledged;
 // else from the given checkpoint.
-func runFeed(ctx context.Context, call *connector.Call, p feedParams, kind string, walk feedWalk, decode func(json.RawMessage) (change, error)) (feedAnswer, error) {
+func runFeed(ctx context.Context, call *connector.Call, p feedParams, walk feedWalk, decode func(json.RawMessage) (change, error)) (feedAnswer, error) {
+	kind := p.kind
 	if p.stream == "" {
 		return fetchChanges(ctx, walk, p.cp, p.max, decode)
 	}
@@ -160,13 +163,13 @@ func runFeed(ctx context.Context, call *connector.Call, p feedParams, kind strin
 				"is not the checkpoint of stream %q's last delivered batch; pass back the checkpoint of the last answer", p.stream)}
 		}
 	}
-	cp := checkpoint{From: st.Start}
+	cp := checkpoint{Kind: feedTag(kind), From: st.Start}
 	if st.Start == "" {
 		st.Start = p.cp.From
 		cp.From = p.cp.From
 	}
 	if st.Committed != "" {
-		if cp, err = parseCheckpoint("the stored checkpoint", st.Committed); err != nil {
+		if cp, err = parseCheckpoint("the stored checkpoint", kind, st.Committed); err != nil {
 			return feedAnswer{}, fmt.Errorf("stream %q: %w", p.stream, err)
 		}
 	}

@@ -16,7 +16,7 @@ const FetchThreats = "fetch_threats"
 
 func fetchThreats(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	args := call.Args()
-	p, err := readFeedParams(args, time.Now())
+	p, err := readFeedParams(args, "threats", time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func fetchThreats(ctx context.Context, call *connector.Call, client *sentinelone
 		}
 		return client.Threats.Changed(ctx, g, pageSize)
 	}
-	ans, err := runFeed(ctx, call, p, "threats", walk, decodeThreatChange)
+	ans, err := runFeed(ctx, call, p, walk, decodeThreatChange)
 	if err != nil {
 		return nil, fmt.Errorf("fetch threats: %w", err)
 	}
