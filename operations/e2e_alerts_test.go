@@ -181,3 +181,34 @@ func TestGetAlerts(t *testing.T) {
 	h.ok(operations.GetAlerts, map[string]any{"ids": all[3].ID, "verdict": "false_positive"}, &out)
 	require.Len(t, out, 1)
 }
+
+// TestAlertsPinnedScope confines both alert operations to the configuration's pinned site:
+// only its alerts come back, and a site outside it is refused naming the param, with no
+// request.
+func TestAlertsPinnedScope(t *testing.T) {
+	probe := s1sim.New(s1sim.Options{Alerts: 40})
+	site := probe.Alerts()[0].SiteID
+	h := newHarnessWith(t, mode{"2.1", true}, s1sim.Options{Alerts: 40}, map[string]any{"scope_site_ids": site})
+	want := 0
+	for _, a := range h.sim.Sim.Alerts() {
+		if a.SiteID == site {
+			want++
+		}
+	}
+	require.Positive(t, want)
+	require.Less(t, want, 40)
+	var out []alertItem
+	h.ok(operations.GetAlerts, map[string]any{"limit": 1000}, &out)
+	require.Len(t, out, want)
+	var a alertAnswer
+	h.ok(operations.FetchAlerts, map[string]any{"start": "2024-01-01T00:00:00Z"}, &a)
+	require.Equal(t, want, a.Count)
+	for _, x := range a.Data {
+		require.Equal(t, site, x.AgentDetectionInfo.SiteID)
+	}
+	h.reset()
+	status, msg := h.fail(operations.FetchAlerts, map[string]any{"site_ids": "1"})
+	require.Equal(t, http.StatusBadRequest, status, msg)
+	require.Contains(t, msg, "site_ids: 1 is outside the pinned scope")
+	require.Empty(t, h.calls())
+}

@@ -81,7 +81,7 @@ func bind(clients *Clients, s spec) connector.Handler {
 // scopeParams are, per SentinelOne filter key, the params that may have asked for it.
 var scopeParams = map[string][]string{
 	"ids": {"ids", "agent_id"}, "threatIds": {"threat_id"}, "groupIds": {"groupIds", "group_id", "scope_ids"},
-	"siteIds": {"siteIds", "site_id", "scope_ids"}, "accountIds": {"accountIds", "scope_ids"}, "tenant": {"scope"},
+	"siteIds": {"siteIds", "site_id", "site_ids", "scope_ids"}, "accountIds": {"accountIds", "account_ids", "scope_ids"}, "tenant": {"scope"},
 	"entryIds": {"hash", "value"},
 }
 
