@@ -24,9 +24,10 @@ type ThreatFeedFilter struct {
 func (f ThreatFeedFilter) Filter() Filter { return wireFilter(f) }
 
 // Changed walks GET /threats sorted by updatedAt ascending (ties in SentinelOne's order),
-// page by page by cursor, from f's lower bound: the walk a checkpointed feed needs.
+// page by page by cursor, from f's lower bound: the walk a checkpointed feed needs. Like
+// every threat list it is confined to the pinned scope.
 func (s *ThreatsService) Changed(ctx context.Context, f ThreatFeedFilter, pageSize int) iter.Seq2[[]json.RawMessage, error] {
 	w := f.Filter()
 	w["sortBy"], w["sortOrder"] = "updatedAt", "asc"
-	return s.client.pages(ctx, "walk changed threats", "/threats", "threats", w, ListOptions{PageSize: pageSize})
+	return s.client.scopedPages(ctx, "walk changed threats", "/threats", "threats", w, ListOptions{PageSize: pageSize}, false)
 }
