@@ -65,7 +65,7 @@ func TestAlertIngestionPlaybooksRunTwice(t *testing.T) {
 	al, _ := sim.Alert(rec["sourceId"].(string))
 	assert.Equal(t, al.Rule.Name, rec["name"])
 	assert.Equal(t, al.Rule.Severity, rec["severity"])
-	assert.Equal(t, "Unresolved", rec["status"])
+	assert.Equal(t, map[string]string{"UNRESOLVED": "Unresolved", "IN_PROGRESS": "InProgress", "RESOLVED": "Resolved"}[al.IncidentStatus], rec["status"])
 	assert.NotEmpty(t, rec["fileHash"])
 	assert.NotEmpty(t, rec["computerName"])
 
