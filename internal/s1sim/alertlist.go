@@ -2,6 +2,7 @@ package s1sim
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -133,11 +134,11 @@ func (s *Simulator) listAlerts(w http.ResponseWriter, r *http.Request, _ *call) 
 	}
 	start = min(start+p.skip, len(hits))
 	end := min(start+p.limit, len(hits))
-	items := make([]any, 0, end-start)
+	items := make([]json.RawMessage, 0, end-start)
 	var next *string
 	if !p.count {
 		for _, i := range hits[start:end] {
-			items = append(items, renderAlert(&alerts[i]))
+			items = append(items, alerts[i].encoded)
 		}
 		if end < len(hits) && end > start {
 			k := kf(hits[end-1])
@@ -145,7 +146,7 @@ func (s *Simulator) listAlerts(w http.ResponseWriter, r *http.Request, _ *call) 
 			next = &c
 		}
 	}
-	writeList(w, items, len(hits), next)
+	writeRawList(w, items, len(hits), next)
 }
 
 func decodeAlertCursor(s string) (changeKey, error) {
@@ -245,6 +246,7 @@ func (s *Simulator) UpdateAlerts(ids []string, ch AlertChange) int {
 			a.IncidentStatus = ch.IncidentStatus
 		}
 		a.UpdatedAt = stamp(at)
+		a.encode()
 		n++
 	}
 	return n

@@ -1,6 +1,7 @@
 package s1sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -34,6 +35,18 @@ type Alert struct {
 
 	agent   alertAgent
 	process alertProcess
+	// encoded is the alert's JSON, made when it is raised or changed (under the write
+	// lock), so a list encodes nothing: walks of many pages stay cheap.
+	encoded []byte
+}
+
+// encode refreshes a's JSON after a change.
+func (a *Alert) encode() {
+	b, err := json.Marshal(renderAlert(a))
+	if err != nil {
+		panic(fmt.Sprintf("s1sim: encode alert %s: %v", a.ID, err)) // maps of strings, bools and nil always encode
+	}
+	a.encoded = b
 }
 
 // AlertRule is the STAR rule that raised an alert.
@@ -102,6 +115,7 @@ func (f *fleet) makeAlerts(n int, seed int64) {
 }
 
 func (f *fleet) addAlert(a Alert) {
+	a.encode()
 	f.alertIdx[a.ID] = len(f.alerts)
 	f.alerts = append(f.alerts, a)
 }
