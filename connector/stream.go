@@ -35,6 +35,28 @@ func NewObjectStream(field string, each func(ctx context.Context, yield func(jso
 	return &ItemStream{each: each, field: field, rest: rest}
 }
 
+// MapErrors returns st with every error it ends with (from producing the list or the other
+// members) passed through fn, as a handler's own errors would be: streams run after their
+// handler has returned.
+func (st *ItemStream) MapErrors(fn func(error) error) *ItemStream {
+	out := &ItemStream{field: st.field, each: func(ctx context.Context, yield func(json.RawMessage) error) error {
+		if err := st.each(ctx, yield); err != nil {
+			return fn(err)
+		}
+		return nil
+	}}
+	if st.rest != nil {
+		out.rest = func() (any, error) {
+			v, err := st.rest()
+			if err != nil {
+				return nil, fn(err)
+			}
+			return v, nil
+		}
+	}
+	return out
+}
+
 // Sink receives a streamed answer while it is produced.
 type Sink interface {
 	// Open is called once, before any item: field is "" when the list is the whole answer,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -145,4 +146,28 @@ func TestObjectStreams(t *testing.T) {
 		_, err := conn.Execute(context.Background(), listAgents)
 		require.ErrorContains(t, err, "not a JSON object")
 	})
+}
+
+// TestMapErrors: a stream's errors, from its list or from its other members, pass through
+// the mapping; a stream that ends well is untouched.
+func TestMapErrors(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("explained: %w", err) }
+	failing := connector.NewItemStream(func(context.Context, func(json.RawMessage) error) error { return errors.New("page 2") })
+	conn := streamingWith(t, func() *connector.ItemStream { return failing.MapErrors(wrap) })
+	_, err := conn.Execute(context.Background(), listAgents)
+	require.EqualError(t, err, "explained: page 2")
+
+	tail := connector.NewObjectStream("data", func(context.Context, func(json.RawMessage) error) error { return nil },
+		func() (any, error) { return nil, errors.New("record") })
+	conn = streamingWith(t, func() *connector.ItemStream { return tail.MapErrors(wrap) })
+	_, err = conn.Execute(context.Background(), listAgents)
+	require.EqualError(t, err, "explained: record")
+
+	fine := connector.NewObjectStream("data", func(_ context.Context, yield func(json.RawMessage) error) error {
+		return yield(json.RawMessage(`1`))
+	}, func() (any, error) { return map[string]int{"n": 1}, nil })
+	conn = streamingWith(t, func() *connector.ItemStream { return fine.MapErrors(wrap) })
+	all, err := conn.Execute(context.Background(), listAgents)
+	require.NoError(t, err)
+	assert.Equal(t, `{"data":[1],"n":1}`, string(all.(json.RawMessage)))
 }

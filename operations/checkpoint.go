@@ -24,14 +24,33 @@ const checkpointPrefix = "s1cp1."
 // change delivered (its updatedAt and id) and, for the overlap window before it, which
 // changes were delivered (updatedAt → ids), so a re-read drops them.
 type checkpoint struct {
+	// Kind is the feed the checkpoint belongs to: "" for fetch_threats (its format since
+	// 1.1.0), "alerts" for fetch_alerts; a checkpoint of one feed is refused by the other.
+	Kind string              `json:"kind,omitempty"`
 	At   string              `json:"at,omitempty"`   // updatedAt of the newest change delivered
 	ID   string              `json:"id,omitempty"`   // its id
 	From string              `json:"from,omitempty"` // the first call's start, until a change is delivered
 	Seen map[string][]string `json:"seen,omitempty"` // updatedAt → ids delivered within the overlap
 }
 
-// parseCheckpoint decodes a checkpoint param; param names it in errors.
-func parseCheckpoint(param, s string) (checkpoint, error) {
+// feedTag is the Kind a feed's checkpoints carry; kind is the feed's stream prefix.
+func feedTag(kind string) string {
+	if kind == "threats" {
+		return ""
+	}
+	return kind
+}
+
+// feedOperation names the operation whose checkpoints carry tag.
+func feedOperation(tag string) string {
+	if tag == "" {
+		return FetchThreats
+	}
+	return "fetch_" + tag
+}
+
+// parseCheckpoint decodes a checkpoint param of the feed kind; param names it in errors.
+func parseCheckpoint(param, kind, s string) (checkpoint, error) {
 	var cp checkpoint
 	body, ok := strings.CutPrefix(strings.TrimSpace(s), checkpointPrefix)
 	if !ok {
@@ -46,6 +65,10 @@ func parseCheckpoint(param, s string) (checkpoint, error) {
 	}
 	if err != nil {
 		return checkpoint{}, fmt.Errorf("%s is damaged: pass back the checkpoint exactly as it was returned", param)
+	}
+	if cp.Kind != feedTag(kind) {
+		return checkpoint{}, fmt.Errorf("%s is a checkpoint of %s, not of %s: pass back the checkpoint %s returned",
+			param, feedOperation(cp.Kind), feedOperation(feedTag(kind)), feedOperation(feedTag(kind)))
 	}
 	return cp, nil
 }

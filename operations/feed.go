@@ -113,6 +113,7 @@ walk:
 
 // feedParams are the params every fetch reads.
 type feedParams struct {
+	kind    string // the feed: "threats", "alerts"; streams are keyed kind/NAME
 	cp      checkpoint
 	max     int
 	stream  string
@@ -120,11 +121,13 @@ type feedParams struct {
 	streams StreamStore // with stream: the server's store
 }
 
-// readFeedParams checks checkpoint, start, max_items, stream and ack, and finds the stream
-// store when a stream is named (in ctx: the streamed answer runs outside the handler).
-func readFeedParams(ctx context.Context, call *connector.Call, now time.Time) (feedParams, error) {
+// readFeedParams checks checkpoint, start, max_items, stream and ack of the feed kind, and
+// finds the stream store when a stream is named (in ctx: the streamed answer runs outside
+// the handler).
+func readFeedParams(ctx context.Context, call *connector.Call, kind string, now time.Time) (feedParams, error) {
 	args := call.Args()
-	p := feedParams{max: defaultFeedItems, stream: args.String("stream"), ack: args.String("ack")}
+	p := feedParams{kind: kind, max: defaultFeedItems, stream: args.String("stream"), ack: args.String("ack")}
+	p.cp.Kind = feedTag(kind)
 	if n, ok := args.Int("max_items"); ok {
 		p.max = int(n)
 	}
@@ -136,7 +139,7 @@ func readFeedParams(ctx context.Context, call *connector.Call, now time.Time) (f
 	case p.ack != "" && p.stream == "":
 		return p, &connector.ParamError{Param: "ack", Message: "ack acknowledges a batch of a server-side stream; give the stream too"}
 	case given != "": // start applies to the first call only: the checkpoint says where to go on
-		cp, err := parseCheckpoint("checkpoint", given)
+		cp, err := parseCheckpoint("checkpoint", kind, given)
 		if err != nil {
 			return p, &connector.ParamError{Param: "checkpoint", Message: err.Error()}
 		}
@@ -149,7 +152,7 @@ func readFeedParams(ctx context.Context, call *connector.Call, now time.Time) (f
 		p.cp.From = t.UTC().Format(time.RFC3339Nano)
 	}
 	if p.ack != "" {
-		if _, err := parseCheckpoint("ack", p.ack); err != nil {
+		if _, err := parseCheckpoint("ack", kind, p.ack); err != nil {
 			return p, &connector.ParamError{Param: "ack", Message: err.Error()}
 		}
 	}
@@ -165,7 +168,8 @@ func readFeedParams(ctx context.Context, call *connector.Call, now time.Time) (f
 // runFeed serves one fetch: with a stream, from the stream's committed checkpoint (after
 // applying an ack), recording the answer's checkpoint as pending until it is acknowledged;
 // else from the given checkpoint.
-func runFeed(ctx context.Context, call *connector.Call, p feedParams, kind string, walk feedWalk, decode func(json.RawMessage) (change, error), yield func(json.RawMessage) error) (feedTail, error) {
+func runFeed(ctx context.Context, call *connector.Call, p feedParams, walk feedWalk, decode func(json.RawMessage) (change, error), yield func(json.RawMessage) error) (feedTail, error) {
+	kind := p.kind
 	if p.stream == "" {
 		return fetchChanges(ctx, walk, p.cp, p.max, decode, yield)
 	}
@@ -187,13 +191,13 @@ func runFeed(ctx context.Context, call *connector.Call, p feedParams, kind strin
 				"is not the checkpoint of stream %q's last delivered batch; pass back the checkpoint of the last answer", p.stream)}
 		}
 	}
-	cp := checkpoint{From: st.Start}
+	cp := checkpoint{Kind: feedTag(kind), From: st.Start}
 	if st.Start == "" {
 		st.Start = p.cp.From
 		cp.From = p.cp.From
 	}
 	if st.Committed != "" {
-		if cp, err = parseCheckpoint("the stored checkpoint", st.Committed); err != nil {
+		if cp, err = parseCheckpoint("the stored checkpoint", kind, st.Committed); err != nil {
 			return feedTail{}, fmt.Errorf("stream %q: %w", p.stream, err)
 		}
 	}

@@ -16,7 +16,7 @@ const FetchThreats = "fetch_threats"
 
 func fetchThreats(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	args := call.Args()
-	p, err := readFeedParams(ctx, call, time.Now())
+	p, err := readFeedParams(ctx, call, "threats", time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func fetchThreats(ctx context.Context, call *connector.Call, client *sentinelone
 		return client.Threats.Changed(ctx, g, pageSize, readAhead)
 	}
 	return feedStream(func(ctx context.Context, yield func(json.RawMessage) error) (feedTail, error) {
-		tail, err := runFeed(ctx, call, p, "threats", walk, decodeThreatChange, yield)
+		tail, err := runFeed(ctx, call, p, walk, decodeThreatChange, yield)
 		if err != nil {
 			return feedTail{}, fmt.Errorf("fetch threats: %w", err)
 		}

@@ -15,7 +15,7 @@ const GetAgents = "get_agents"
 func getAgents(ctx context.Context, call *connector.Call, client *sentinelone.Client) (any, error) {
 	sel := newAgentSelection(call.Args())
 	return connector.NewItemStream(func(ctx context.Context, yield func(json.RawMessage) error) error {
-		return scopeError(sel.walk(ctx, client, yield))
+		return sel.walk(ctx, client, yield)
 	}), nil
 }
 

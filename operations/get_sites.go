@@ -20,7 +20,7 @@ func listLimit(p connector.Args) sentinelone.ListOptions {
 // streamPages streams every item of pages.
 func streamPages(pages func(ctx context.Context) iterPages) *connector.ItemStream {
 	return connector.NewItemStream(func(ctx context.Context, yield func(json.RawMessage) error) error {
-		return scopeError(walkPages(pages(ctx), nil, false, 0, 0, yield))
+		return walkPages(pages(ctx), nil, false, 0, 0, yield)
 	})
 }
 

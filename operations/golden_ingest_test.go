@@ -166,3 +166,47 @@ func TestFetchReadsNoPageForNothing(t *testing.T) {
 		require.NotEmpty(t, c.Query.Get("cursor"), "page %d follows the cursor", i+2)
 	}
 }
+
+// TestFetchAlertsRequests checks the exact SentinelOne requests of an alert fetch: sorted by
+// alertInfoCreatedAt, the filters under their wire names in the console's upper case, the
+// start as createdAt__gte, and the checkpoint's bound an overlap before the newest alert.
+func TestFetchAlertsRequests(t *testing.T) {
+	h := newHarness(t, mode{"2.1", true}, s1sim.Options{})
+	at := time.Now().Add(time.Hour).Truncate(time.Second).UTC() // after every seeded alert
+	h.sim.Sim.AddAlerts(3, s1sim.NewAlert{At: at})
+	h.warm()
+	h.reset()
+	var a alertAnswer
+	from := at.Add(-time.Minute).Format(time.RFC3339)
+	h.ok(operations.FetchAlerts, map[string]any{"start": from, "site_ids": "11,12", "account_ids": "21",
+		"incident_status": "unresolved,in_progress", "verdict": "undefined,true_positive", "rule_name": "dump,Power Shell",
+		"max_items": 10}, &a)
+	want := url.Values{"sortBy": {"alertInfoCreatedAt"}, "sortOrder": {"asc"}, "limit": {"10"}, "createdAt__gte": {from},
+		"siteIds": {"11,12"}, "accountIds": {"21"}, "incidentStatus": {"UNRESOLVED,IN_PROGRESS"},
+		"analystVerdict": {"UNDEFINED,TRUE_POSITIVE"}, "ruleName__contains": {"dump,Power Shell"}}
+	require.Equal(t, []call{{Method: http.MethodGet, Path: "/cloud-detection/alerts", Query: want}}, h.calls())
+
+	h.ok(operations.FetchAlerts, map[string]any{"start": from, "max_items": 10}, &a)
+	require.Equal(t, 3, a.Count)
+	h.reset()
+	h.ok(operations.FetchAlerts, map[string]any{"checkpoint": a.Checkpoint}, &a)
+	require.Zero(t, a.Count, "nothing new: nothing delivered again")
+	got := h.calls()
+	require.Len(t, got, 1)
+	require.Equal(t, at.Add(-operations.Overlap).Format(time.RFC3339Nano), got[0].Query.Get("createdAt__gte"))
+}
+
+// TestGetAlertsRequests checks get_alerts' exact request: newest first, the limit, ids and
+// the created range.
+func TestGetAlertsRequests(t *testing.T) {
+	h := newHarness(t, mode{"2.1", true}, s1sim.Options{})
+	h.warm()
+	h.reset()
+	var out []map[string]any
+	h.ok(operations.GetAlerts, map[string]any{"ids": "5,6", "created_from": "2030-01-01T00:00:00Z",
+		"created_until": "2030-01-02T00:00:00Z", "verdict": "false_positive", "limit": 7}, &out)
+	require.Equal(t, []call{{Method: http.MethodGet, Path: "/cloud-detection/alerts", Query: url.Values{
+		"sortBy": {"alertInfoCreatedAt"}, "sortOrder": {"desc"}, "limit": {"7"}, "ids": {"5,6"},
+		"createdAt__gte": {"2030-01-01T00:00:00Z"}, "createdAt__lte": {"2030-01-02T00:00:00Z"},
+		"analystVerdict": {"FALSE_POSITIVE"}}}}, h.calls())
+}

@@ -73,15 +73,21 @@ func bind(clients *Clients, s spec) connector.Handler {
 		if err != nil {
 			return nil, err
 		}
+		explain := func(err error) error {
+			return budgetError(settingsHint(scopeErrorOf(call.Operation, err), call.Config))
+		}
 		out, err := s.run(withStreams(ctx, clients.streamStore()), call, client)
-		return out, budgetError(settingsHint(scopeErrorOf(call.Operation, err), call.Config))
+		if st, ok := out.(*connector.ItemStream); ok && err == nil {
+			return st.MapErrors(explain), nil // a streamed list's errors are explained alike
+		}
+		return out, explain(err)
 	})
 }
 
 // scopeParams are, per SentinelOne filter key, the params that may have asked for it.
 var scopeParams = map[string][]string{
 	"ids": {"ids", "agent_id"}, "threatIds": {"threat_id"}, "groupIds": {"groupIds", "group_id", "scope_ids"},
-	"siteIds": {"siteIds", "site_id", "scope_ids"}, "accountIds": {"accountIds", "scope_ids"}, "tenant": {"scope"},
+	"siteIds": {"siteIds", "site_id", "site_ids", "scope_ids"}, "accountIds": {"accountIds", "account_ids", "scope_ids"}, "tenant": {"scope"},
 	"entryIds": {"hash", "value"},
 }
 

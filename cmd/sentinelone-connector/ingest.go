@@ -22,8 +22,8 @@ import (
 
 const ingestUsage = `usage: sentinelone-connector ingest --stream NAME [flags]
 
-Ingests SentinelOne threats through a server-side stream of fetch_threats and writes them
-as NDJSON, one threat per line. Each batch is written, flushed and (for a file) fsync'd
+Ingests SentinelOne threats (fetch_threats) or STAR alerts (--kind alerts, fetch_alerts,
+API 2.1 only) through a server-side stream and writes them as NDJSON, one item per line. Each batch is written, flushed and (for a file) fsync'd
 before the next call acknowledges it, so a crash loses nothing: the unacknowledged batch is
 delivered again (and may then appear twice in the file; never a gap). With --follow it polls
 every --interval until interrupted. Progress goes to standard error.
@@ -35,7 +35,7 @@ flags:
 `
 
 // ingestKinds are the feeds ingest reads, by --kind.
-var ingestKinds = map[string]string{"threats": "fetch_threats"}
+var ingestKinds = map[string]string{"threats": "fetch_threats", "alerts": "fetch_alerts"}
 
 func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
@@ -53,7 +53,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&caBundle, "ca-bundle", os.Getenv("CONNECTOR_CA_BUNDLE"), "PEM file of extra CAs trusted for SentinelOne consoles (env CONNECTOR_CA_BUNDLE)")
 	fs.StringVar(&config, "config", "", "configuration id or name (default: the default configuration)")
 	fs.StringVar(&stream, "stream", "", "name of the server-side stream (required)")
-	fs.StringVar(&kind, "kind", "threats", "what to ingest: threats")
+	fs.StringVar(&kind, "kind", "threats", "what to ingest: threats or alerts (new STAR alerts; API 2.1)")
 	fs.StringVar(&out, "out", "-", "file to append NDJSON to, or - for standard output")
 	fs.StringVar(&start, "start", "", `where a new stream starts: an ISO time or "N minutes ago" (default: the oldest)`)
 	fs.IntVar(&maxItems, "max-items", 1000, "changes per call (1 to 5000)")
@@ -69,10 +69,8 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("ingest: unexpected arguments %q", pos)
 	case stream == "":
 		return usagef("ingest: --stream NAME is required: the server keeps the stream's checkpoint under it")
-	case kind == "alerts":
-		return usagef("ingest: --kind alerts: fetch_alerts is not available in this version; use --kind threats")
 	case !ok:
-		return usagef("ingest: --kind %q: use threats", kind)
+		return usagef("ingest: --kind %q: use threats or alerts", kind)
 	case dev == (dataDir != ""):
 		return usagef("ingest: say where to run: --data-dir DIR or --dev")
 	case interval <= 0:
@@ -97,7 +95,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	a, err := app.New(ctx, opts)
 	if errors.Is(err, configstore.ErrLocked) {
-		return fmt.Errorf("ingest: %w; a server is running on this data directory: stop it, or call fetch_threats with stream %q on it", err, stream)
+		return fmt.Errorf("ingest: %w; a server is running on this data directory: stop it, or call %s with stream %q on it", err, op, stream)
 	}
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)

@@ -24,6 +24,7 @@ func parseSimulateFlags(args []string, stderr io.Writer, ch *churn) (opts s1sim.
 	fs.StringVar(&certOut, "cert-out", "", "write the self-signed certificate (PEM) to this file")
 	fs.IntVar(&opts.Agents, "agents", s1sim.DefaultAgents, "agents in the seeded fleet")
 	fs.IntVar(&opts.Threats, "threats", s1sim.DefaultThreats, "threats in the seeded fleet")
+	fs.IntVar(&opts.Alerts, "alerts", s1sim.DefaultAlerts, "STAR alerts in the seeded fleet")
 	fs.Int64Var(&opts.Seed, "seed", s1sim.DefaultSeed, "seed of the fleet and of the fault rates")
 	fs.DurationVar(&opts.TokenTTL, "token-ttl", s1sim.DefaultTokenTTL, "session-token lifetime")
 	fs.BoolVar(&opts.DisableRecommission, "disable-recommission", false, "answer 404 on POST …/agents/{id}/recommission")
@@ -51,8 +52,8 @@ func parseSimulateFlags(args []string, stderr io.Writer, ch *churn) (opts s1sim.
 		return opts, "", "", false, fmt.Errorf("simulate: unexpected arguments %q", fs.Args())
 	}
 	switch {
-	case opts.Agents < 1 || opts.Threats < 0:
-		return opts, "", "", false, errors.New("simulate: --agents must be at least 1 and --threats not negative")
+	case opts.Agents < 1 || opts.Threats < 0 || opts.Alerts < 0:
+		return opts, "", "", false, errors.New("simulate: --agents must be at least 1 and --threats and --alerts not negative")
 	case opts.TokenTTL <= 0:
 		return opts, "", "", false, errors.New("simulate: --token-ttl must be positive")
 	}
@@ -92,14 +93,14 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		fmt.Fprintf(stdout, "certificate written to %s\n", certOut)
 	}
-	fmt.Fprintf(stdout, "SentinelOne simulator listening on %s (%d agents, %d threats, seed %d)\n",
-		srv.URL, opts.Agents, opts.Threats, opts.Seed)
+	fmt.Fprintf(stdout, "SentinelOne simulator listening on %s (%d agents, %d threats, %d alerts, seed %d)\n",
+		srv.URL, opts.Agents, opts.Threats, opts.Alerts, opts.Seed)
 	if len(opts.RateLimits) > 0 {
 		fmt.Fprintf(stdout, "rate limits per token: %s requests/s\n", s1sim.FormatRateLimits(opts.RateLimits))
 	}
 	fmt.Fprintf(stdout, "accounts: %s (read-write), %s (read-only); passwords and API tokens: go doc ./internal/s1sim\n",
 		s1sim.AdminUser, s1sim.ViewerUser)
-	fmt.Fprintf(stdout, "control endpoint: %s/_sim/faults, /_sim/requests, /_sim/expire-tokens, /_sim/reset, /_sim/threats\n", srv.URL)
+	fmt.Fprintf(stdout, "control endpoint: %s/_sim/faults, /_sim/requests, /_sim/expire-tokens, /_sim/reset, /_sim/threats, /_sim/alerts\n", srv.URL)
 	go ch.run(ctx, srv.Sim, opts.Seed)
 	<-ctx.Done()
 	if err := srv.Close(); err != nil {

@@ -66,13 +66,15 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case "POST /_sim/threats":
 		s.controlThreats(w, body)
+	case "POST /_sim/alerts":
+		s.controlAlerts(w, body)
 	}
 }
 
 var knownControl = map[string]bool{
 	"GET /_sim/faults": true, "PUT /_sim/faults": true, "POST /_sim/expire-tokens": true,
 	"GET /_sim/requests": true, "DELETE /_sim/requests": true, "POST /_sim/reset": true,
-	"POST /_sim/threats": true,
+	"POST /_sim/threats": true, "POST /_sim/alerts": true,
 }
 
 // controlInput refuses what a control call does not take, so that a typo
@@ -83,7 +85,7 @@ func controlInput(route string, q url.Values, body []byte) error {
 	for k := range q {
 		return fmt.Errorf("unknown query parameter %q", k)
 	}
-	if route == "PUT /_sim/faults" || route == "POST /_sim/threats" {
+	if route == "PUT /_sim/faults" || route == "POST /_sim/threats" || route == "POST /_sim/alerts" {
 		return nil // their handlers check every key and value
 	}
 	if len(bytes.TrimSpace(body)) == 0 {

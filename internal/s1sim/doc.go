@@ -108,7 +108,13 @@
 // countOnly, and sortOrder=desc (items are ordered by id; other sortBy values
 // are ignored, except GET /threats?sortBy=updatedAt: ordered by updatedAt, ties
 // by id, its cursor naming the last (updatedAt, id), so a threat updated during
-// a walk shows again further on). Out-of-range values give 400
+// a walk shows again further on), and GET /cloud-detection/alerts (v2.1 only):
+// sortBy alertInfoCreatedAt (or createdAt) orders alerts by createdAt, ties by
+// id, its cursor naming the last (key, id), so an alert that becomes visible
+// late with an earlier createdAt is behind a running walk; an unknown sortBy
+// is a 400. Its filters: ids, siteIds, accountIds, incidentStatus and
+// analystVerdict (upper case, other values 400), severity, ruleName__contains,
+// createdAt__ and reportedAt__ bounds. Out-of-range values give 400
 // {"errors":[{"code":4000010,"title":"Validation Error","detail":"…"}]}.
 // pagination.totalItems counts every match; pagination.nextCursor is null on
 // the last page. When both cursor and skip are sent, the cursor wins and skip
@@ -190,6 +196,9 @@
 //	POST   /_sim/threats         {"add":N,"update":M,"at":ISO,"created_before_seconds":S,
 //	                             "verdict","status","mitigation"}: add N threats and update
 //	                             the first M by id, all stamped at (ties), created S earlier
+//	POST   /_sim/alerts          {"add":N,"update":M,"at":ISO,"created_before_seconds":S,
+//	                             "verdict","status"}: raise N alerts visible at at, created S
+//	                             earlier (one createdAt: ties), and change the first M by id
 //
 // The control endpoint refuses, with a 400 naming the key and without
 // changing anything: a PUT /_sim/faults key that is not exactly a fault

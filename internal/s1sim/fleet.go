@@ -45,8 +45,10 @@ type fleet struct {
 	threats    []Threat // sorted by ID ascending
 	threatIdx  map[string]int
 	hashRank   map[string]int // lowercase sha1 or sha256 -> rank
-	scopes     []scope        // every group, with its site and account
-	activities []Activity     // sorted by ID ascending (the order they were recorded)
+	alerts     []Alert        // STAR alerts, sorted by ID ascending (alerts.go)
+	alertIdx   map[string]int
+	scopes     []scope    // every group, with its site and account
+	activities []Activity // sorted by ID ascending (the order they were recorded)
 	lastActID  uint64
 	// encoded caches the JSON of each agent (by index): encoding 1000
 	// agents per page dominates the cost of GET /agents. Readers fill it

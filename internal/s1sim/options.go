@@ -54,6 +54,8 @@ type Options struct {
 	Agents int
 	// Threats is the number of threats; DefaultThreats when 0.
 	Threats int
+	// Alerts is the number of STAR alerts; DefaultAlerts when 0, none when negative.
+	Alerts int
 	// Seed drives every generated value; DefaultSeed when 0.
 	Seed int64
 	// TokenTTL is the session-token lifetime; DefaultTokenTTL when 0.

@@ -1,4 +1,4 @@
 package s1sim
 
-// routeIngest routes this area's endpoints; none yet.
-func routeIngest(string, []string) (endpoint, string, bool) { return endpoint{}, "", false }
+// routeIngest routes this area's endpoints: STAR / cloud-detection alerts (alertlist.go).
+func routeIngest(v string, segs []string) (endpoint, string, bool) { return routeAlerts(v, segs) }

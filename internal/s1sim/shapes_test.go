@@ -203,6 +203,7 @@ func shapeSamplers(t *testing.T, e *env) map[string]func() []any {
 		"site":                 func() []any { return data("/web/api/v2.1/sites", nil).(map[string]any)["sites"].([]any) },
 		"group":                func() []any { return list("/web/api/v2.1/groups", nil) },
 		"account":              func() []any { return list("/web/api/v2.1/accounts", nil) },
+		"alert":                func() []any { return list(v21Path+"/cloud-detection/alerts", url.Values{"limit": {"1000"}}) },
 		"dv-event": func() []any {
 			id, err := e.sim.SeedQuery(`AgentOS != "none"`, time.Now().Add(-time.Hour))
 			require.NoError(t, err)

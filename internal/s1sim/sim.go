@@ -85,6 +85,9 @@ func New(opts Options) *Simulator {
 	if opts.Threats <= 0 {
 		opts.Threats = DefaultThreats
 	}
+	if opts.Alerts == 0 {
+		opts.Alerts = DefaultAlerts
+	}
 	if opts.Seed == 0 {
 		opts.Seed = DefaultSeed
 	}
@@ -95,10 +98,12 @@ func New(opts Options) *Simulator {
 	if log == nil {
 		log = zap.NewNop()
 	}
+	f := newFleet(opts.Agents, opts.Threats, opts.Seed)
+	f.makeAlerts(opts.Alerts, opts.Seed)
 	return &Simulator{
 		opts:     opts,
 		log:      log,
-		fleet:    newFleet(opts.Agents, opts.Threats, opts.Seed),
+		fleet:    f,
 		faults:   opts.Faults,
 		faultRNG: mrand.New(mrand.NewPCG(uint64(opts.Seed), 0xfa017)),
 		sessions: make(map[string]session),
@@ -163,6 +168,7 @@ func (s *Simulator) ResetRequests() {
 // request log are kept.
 func (s *Simulator) Reset() {
 	f := newFleet(s.opts.Agents, s.opts.Threats, s.opts.Seed)
+	f.makeAlerts(s.opts.Alerts, s.opts.Seed)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fleet = f

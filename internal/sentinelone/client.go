@@ -111,6 +111,8 @@ type Client struct {
 	Agents *AgentsService
 	// Threats calls the /threats endpoints.
 	Threats *ThreatsService
+	// Alerts calls the STAR / cloud-detection alert endpoints (API 2.1).
+	Alerts *AlertsService
 	// Hashes calls the /hashes endpoints.
 	Hashes *HashesService
 	// Management calls the /sites, /groups, /accounts and /activities endpoints.
@@ -192,6 +194,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.Agents = &AgentsService{client: c}
 	c.Threats = &ThreatsService{client: c}
+	c.Alerts = &AlertsService{client: c}
 	c.Hashes = &HashesService{client: c}
 	c.Management = &ManagementService{client: c}
 	c.System = &SystemService{client: c}

@@ -27,12 +27,13 @@ type ThreatFeedFilter struct {
 func (f ThreatFeedFilter) Filter() Filter { return wireFilter(f) }
 
 // Changed walks GET /threats sorted by updatedAt ascending (ties in SentinelOne's order),
-// page by page by cursor, from f's lower bound: the walk a checkpointed feed needs.
-// readAhead is ListOptions.ReadAhead (nil: none).
+// page by page by cursor, from f's lower bound: the walk a checkpointed feed needs. Like
+// every threat list it is confined to the pinned scope. readAhead is ListOptions.ReadAhead
+// (nil: none).
 func (s *ThreatsService) Changed(ctx context.Context, f ThreatFeedFilter, pageSize int, readAhead func(pageLen int) bool) iter.Seq2[[]json.RawMessage, error] {
 	w := f.Filter()
 	w["sortBy"], w["sortOrder"] = "updatedAt", "asc"
-	return s.client.pages(ctx, "walk changed threats", "/threats", "threats", w, ListOptions{PageSize: pageSize, ReadAhead: readAhead})
+	return s.client.scopedPages(ctx, "walk changed threats", "/threats", "threats", w, ListOptions{PageSize: pageSize, ReadAhead: readAhead}, false)
 }
 
 // Stamps are a listed object's id and the times SentinelOne stamped its creation and its

@@ -45,6 +45,8 @@ func operationExamples(t *testing.T, sim *s1sim.Simulator) map[string]map[string
 		"list_all_threats":                   {"limit": 2},
 		"fetch_threats":                      {"stream": "audit", "max_items": 5},
 		"get_output_schema_threats":          {},
+		"fetch_alerts":                       {"stream": "audit", "max_items": 5},
+		"get_alerts":                         {"limit": 3, "incident_status": "unresolved,in_progress"},
 		"mitigate_threats":                   {"action": "Quarantine", "threat_id": threats[1].ID},
 		"mark_threat_as_benign":              {"threat_id": threats[2].ID},
 		"commission_agent":                   {"agent_id": gone[0].ID},

@@ -184,6 +184,11 @@ class OperationsTest(unittest.TestCase):
             ("change_incident_status", {"threat_id": t[4], "status": "in_progress", "verdict": "suspicious"},
              lambda d: self.assertEqual(1, d["affected"])),
             ("get_hash_verdict", {"hash": sha1}, lambda d: self.assertIn(d["verdict"], ("malicious", "non-malicious"))),
+            ("fetch_alerts", {"max_items": 5},
+             lambda d: (self.assertEqual(5, len(d["data"])), self.assertTrue(d["has_more"]), self.assertEqual([], d["updated"]),
+                        self.assertTrue(d["data"][0]["alertInfo"]["alertId"]))),
+            ("get_alerts", {"limit": 3, "incident_status": "unresolved,in_progress,resolved"},
+             lambda d: (self.assertEqual(3, len(d)), self.assertTrue(all(x["ruleInfo"]["name"] for x in d)))),
         ]
         seen = {"get_agents", "get_agent_count", "list_all_threats", "get_threat_details", "get_sites", "get_groups"}
         for operation, params, check in ops:
