@@ -22,6 +22,8 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/fortisoar-connectors/sentinelone/internal/app"
+	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
+	"github.com/fortisoar-connectors/sentinelone/internal/configstore/pgstore"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
 )
@@ -38,6 +40,8 @@ type serveFlags struct {
 	shutdownTimeout time.Duration
 	executeTimeout  time.Duration
 	caBundle        string
+	store           string
+	secretKeyFile   string
 	seedConfigs     string
 	seedOverwrite   bool
 	apiTokenFile    string
@@ -105,6 +109,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.listen, "listen", env("CONNECTOR_LISTEN", "127.0.0.1:8787"), "address to listen on (env CONNECTOR_LISTEN)")
 	fs.BoolVar(&f.dev, "dev", boolean("CONNECTOR_DEV"), "run with an embedded SentinelOne simulator and a configuration pointing at it (env CONNECTOR_DEV)")
 	fs.StringVar(&f.dataDir, "data-dir", env("CONNECTOR_DATA_DIR", ""), "directory for the configuration store (env CONNECTOR_DATA_DIR)")
+	fs.StringVar(&f.store, "store", env("CONNECTOR_STORE", ""), "keep the configurations in this PostgreSQL database, postgres://user@host:5432/db, shared by every replica; default the bbolt file in --data-dir (env CONNECTOR_STORE)")
+	fs.StringVar(&f.secretKeyFile, "secret-key-file", env("CONNECTOR_SECRET_KEY_FILE", ""), "file holding the secret key every replica of a --store shares (base64, mode 0600); or set env "+configstore.KeyEnv+" (env CONNECTOR_SECRET_KEY_FILE)")
 	fs.StringVar(&f.manifest, "manifest", env("CONNECTOR_MANIFEST", ""), "use this info.json instead of the embedded one (env CONNECTOR_MANIFEST)")
 	fs.StringVar(&f.logFormat, "log-format", env("CONNECTOR_LOG_FORMAT", ""), "json or console; default json, console with --dev (env CONNECTOR_LOG_FORMAT)")
 	fs.StringVar(&f.logFile, "log-file", env("CONNECTOR_LOG_FILE", ""), "append logs to this file instead of stderr (env CONNECTOR_LOG_FILE)")
@@ -141,6 +147,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	}
 	if f.dataDir == "" && !f.dev {
 		return nil, errors.New("serve: --data-dir (env CONNECTOR_DATA_DIR) is required: it holds the SentinelOne configurations")
+	}
+	if f.store != "" && !pgstore.IsDSN(f.store) {
+		return nil, fmt.Errorf("serve: --store (env CONNECTOR_STORE): want a PostgreSQL URL, postgres://user@host:5432/database, got %q", pgstore.Redact(f.store))
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return nil, errors.New("serve: --tls-cert and --tls-key go together")
@@ -188,7 +197,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer func() { _ = logger.Sync() }()
 
 	opts := app.Options{Logger: logger, Dev: f.dev, ExecuteTimeout: f.executeTimeout,
-		DataDir: f.dataDir, SeedFile: f.seedConfigs, SeedOverwrite: f.seedOverwrite,
+		DataDir: f.dataDir, Store: f.store, SecretKeyFile: f.secretKeyFile, SeedFile: f.seedConfigs, SeedOverwrite: f.seedOverwrite,
 		// The dev simulator limits query starts a little below the pacing, so that jitter
 		// between two paced starts cannot make a 429.
 		Sim: s1sim.Options{Agents: f.simAgents, Threats: f.simThreats, QueryInitInterval: f.queryStartInterval * 9 / 10}, SimAddr: f.simListen}
@@ -251,7 +260,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		printSimBanner(stdout, a.Sim.URL, opts.SimCertFile)
 	}
 	logger.Info("serving", zap.String("addr", l.Addr().String()), zap.Bool("dev", f.dev), zap.Bool("tls", f.tlsCert != ""),
-		zap.String("rate_limits", f.rateLimits.String()), zap.Bool("shared_rate_budget", a.Budget != nil), zap.Bool("pprof", f.pprof))
+		zap.String("rate_limits", f.rateLimits.String()), zap.Bool("shared_rate_budget", a.Budget != nil), zap.Bool("pprof", f.pprof),
+		zap.String("store", storeName(f)))
 
 	errc := make(chan error, 1)
 	go func() {
@@ -372,4 +382,15 @@ func loadCABundle(path string) (*x509.CertPool, error) {
 		return nil, fmt.Errorf("CA bundle %s holds no PEM certificate", path)
 	}
 	return pool, nil
+}
+
+// storeName says where the configurations live, for the log: never a password.
+func storeName(f *serveFlags) string {
+	switch {
+	case f.store != "":
+		return pgstore.Redact(f.store)
+	case f.dataDir != "":
+		return filepath.Join(f.dataDir, configstore.FileName)
+	}
+	return "memory"
 }

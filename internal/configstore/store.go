@@ -370,8 +370,12 @@ func (s *Store) own(all []*record) []*record {
 			recs = append(recs, r)
 		}
 	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].Seq < recs[j].Seq })
+	sortBySeq(recs)
 	return recs
+}
+
+func sortBySeq(recs []*record) {
+	sort.Slice(recs, func(i, j int) bool { return recs[i].Seq < recs[j].Seq })
 }
 
 // decodeAll decodes stored records, every connector's.

@@ -238,3 +238,42 @@ func TestRedact(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, strings.Contains(err.Error(), "s3cret-pw-x"), err.Error())
 }
+
+// TestStreamLockHoldsAcrossReplicas: while one replica holds a stream, another waits for
+// it; a replica that goes away releases it with its connections.
+func TestStreamLockHoldsAcrossReplicas(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	a, err := pgstore.Open(ctx, dsn, pgstore.Options{})
+	require.NoError(t, err)
+	b, err := pgstore.Open(ctx, dsn, pgstore.Options{})
+	require.NoError(t, err)
+	defer b.Close()
+	unlock, err := a.LockStream(ctx, "cfg", "threats/s")
+	require.NoError(t, err)
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err = b.LockStream(short, "cfg", "threats/s")
+	cancel()
+	require.Error(t, err, "held by the other replica")
+	other, err := b.LockStream(ctx, "cfg", "threats/other")
+	require.NoError(t, err, "another stream is free")
+	other()
+	unlock()
+	unlock, err = b.LockStream(ctx, "cfg", "threats/s")
+	require.NoError(t, err, "released by unlock")
+	unlock()
+
+	held, err := a.LockStream(ctx, "cfg", "threats/s")
+	require.NoError(t, err)
+	// The server ends the holder's session, as when its process is killed.
+	conn, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pid IN (SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()) AND objid = (SELECT hashtext(current_schema() || chr(31) || 'cfg' || chr(31) || 'threats/s'))::oid`)
+	require.NoError(t, err)
+	unlock, err = b.LockStream(ctx, "cfg", "threats/s")
+	require.NoError(t, err, "released with the connection")
+	unlock()
+	held() // its connection is gone: unlocking drops it
+	require.NoError(t, a.Close())
+}

@@ -64,7 +64,7 @@ func (b *Backend) LockStream(ctx context.Context, configID, stream string) (func
 	if err != nil {
 		return nil, err
 	}
-	key := b.schema + "\x00" + configID + "\x00" + stream
+	key := b.schema + "\x1f" + configID + "\x1f" + stream
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, int32(streamLockClass), key); err != nil {
 		// A wait cut short may leave the lock request behind: never reuse the connection.
 		_ = conn.Conn().Close(context.Background())
