@@ -239,3 +239,21 @@ func TestConcurrentCreatesAcrossReplicas(t *testing.T) {
 	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM configurations WHERE name = 'dup'`).Scan(&n))
 	assert.Equal(t, 1, n)
 }
+
+// TestSharedStoreNeedsASharedKey: with a PostgreSQL store the app refuses to start without
+// the key every replica shares, and never quotes the database's password.
+func TestSharedStoreNeedsASharedKey(t *testing.T) {
+	none := func(string) string { return "" }
+	_, err := app.New(context.Background(), app.Options{Store: "postgres://soar:pw-never-shown-3@127.0.0.1:1/db", Getenv: none})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "needs the secret key that every replica holds alike: set CONNECTOR_SECRET_KEY")
+	_, err = app.New(context.Background(), app.Options{Store: "postgres://soar:pw-never-shown-3@127.0.0.1:1/db?connect_timeout=1", Getenv: none,
+		SecretKeyFile: "/nonexistent/secret.key"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "secret key file /nonexistent/secret.key does not exist")
+	_, err = app.New(context.Background(), app.Options{Store: "postgres://soar:pw-never-shown-3@127.0.0.1:1/db?connect_timeout=1",
+		Getenv: func(k string) string { return map[string]string{configstore.KeyEnv: sharedKey}[k] }})
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "pw-never-shown-3")
+	assert.Contains(t, err.Error(), "postgres://soar:xxxxx@127.0.0.1:1/db")
+}
