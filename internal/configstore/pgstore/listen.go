@@ -42,6 +42,7 @@ func (b *Backend) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
 		return err
 	}
+	b.listenerPID.Store(conn.PgConn().PID())
 	b.listening.Store(true)
 	b.gen.Add(1)
 	for {

@@ -55,6 +55,8 @@ type Backend struct {
 	gen atomic.Uint64
 	// listening is true while the listener holds a connection with LISTEN in effect.
 	listening atomic.Bool
+	// listenerPID is the server process of the listener's connection (for tests).
+	listenerPID atomic.Uint32
 
 	stop context.CancelFunc
 	done sync.WaitGroup

@@ -277,3 +277,48 @@ func TestStreamLockHoldsAcrossReplicas(t *testing.T) {
 	held() // its connection is gone: unlocking drops it
 	require.NoError(t, a.Close())
 }
+
+// TestCacheServesNothingWithoutTheListener: while a replica's listener is not connected,
+// its cache serves nothing, so a change whose notification it missed is seen by the very
+// next call; once the listener is back, the cache serves again, from after the gap.
+func TestCacheServesNothingWithoutTheListener(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	a := open(t, dsn, testKey(1))
+	bb, err := pgstore.Open(ctx, dsn, pgstore.Options{PingInterval: time.Second})
+	require.NoError(t, err)
+	b, err := configstore.New(ctx, bb, manifest(t), testKey(1))
+	require.NoError(t, err)
+	defer b.Close()
+	cache := configstore.NewCache(b)
+	_, err = a.Create(ctx, body(t, userConfig("t", "one.example.net")))
+	require.NoError(t, err)
+	host := func() string {
+		cfg, err := cache.Resolve(ctx, "t")
+		require.NoError(t, err)
+		return cfg.Values["host_name"].(string)
+	}
+	require.Eventually(t, func() bool { return host() != "" && cache.Len() == 1 }, 5*time.Second, time.Millisecond, "listening: cached")
+
+	// The server ends the listener's session: the replica reconnects and bumps the version.
+	pid, before := pgstore.ListenerPID(bb), bb.Version()
+	conn, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `SELECT pg_terminate_backend($1)`, int32(pid))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		return pgstore.Listening(bb) && pgstore.ListenerPID(bb) != pid
+	}, 10*time.Second, time.Millisecond, "the listener reconnects")
+	assert.Greater(t, bb.Version(), before, "nothing cached before the gap is served after it")
+
+	pgstore.StopListener(bb)
+	assert.NotEqual(t, bb.Version(), bb.Version(), "without the listener every call is a new version")
+	for i := range 3 {
+		want := fmt.Sprintf("h%d.example.net", i)
+		_, err := a.Update(ctx, "t", body(t, map[string]any{"config": map[string]any{"host_name": want}}))
+		require.NoError(t, err)
+		assert.Equal(t, want, host(), "the next call sees the change whose notification was missed")
+	}
+	assert.Zero(t, cache.Len())
+}
