@@ -108,7 +108,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	}
 	fs.StringVar(&f.listen, "listen", env("CONNECTOR_LISTEN", "127.0.0.1:8787"), "address to listen on (env CONNECTOR_LISTEN)")
 	fs.BoolVar(&f.dev, "dev", boolean("CONNECTOR_DEV"), "run with an embedded SentinelOne simulator and a configuration pointing at it (env CONNECTOR_DEV)")
-	fs.StringVar(&f.dataDir, "data-dir", env("CONNECTOR_DATA_DIR", ""), "directory for the configuration store (env CONNECTOR_DATA_DIR)")
+	fs.StringVar(&f.dataDir, "data-dir", env("CONNECTOR_DATA_DIR", ""), "directory for the configuration store, unless --store is given (env CONNECTOR_DATA_DIR)")
 	fs.StringVar(&f.store, "store", env("CONNECTOR_STORE", ""), "keep the configurations in this PostgreSQL database, postgres://user@host:5432/db, shared by every replica; default the bbolt file in --data-dir (env CONNECTOR_STORE)")
 	fs.StringVar(&f.secretKeyFile, "secret-key-file", env("CONNECTOR_SECRET_KEY_FILE", ""), "file holding the secret key every replica of a --store shares (base64, mode 0600); or set env "+configstore.KeyEnv+" (env CONNECTOR_SECRET_KEY_FILE)")
 	fs.StringVar(&f.manifest, "manifest", env("CONNECTOR_MANIFEST", ""), "use this info.json instead of the embedded one (env CONNECTOR_MANIFEST)")
@@ -145,8 +145,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	if f.rateLimits, err = sentinelone.ParseRateLimits(rates); err != nil {
 		return nil, fmt.Errorf("serve: --rate-limits (env CONNECTOR_RATE_LIMITS): %w", err)
 	}
-	if f.dataDir == "" && !f.dev {
-		return nil, errors.New("serve: --data-dir (env CONNECTOR_DATA_DIR) is required: it holds the SentinelOne configurations")
+	if f.dataDir == "" && f.store == "" && !f.dev {
+		return nil, errors.New("serve: --data-dir (env CONNECTOR_DATA_DIR) is required: it holds the SentinelOne configurations (or give --store, env CONNECTOR_STORE, a PostgreSQL database shared by replicas)")
 	}
 	if f.store != "" && !pgstore.IsDSN(f.store) {
 		return nil, fmt.Errorf("serve: --store (env CONNECTOR_STORE): want a PostgreSQL URL, postgres://user@host:5432/database, got %q", pgstore.Redact(f.store))
