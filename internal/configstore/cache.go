@@ -15,7 +15,9 @@ const maxCached = 1024
 // version of the store (a backend read and an AES-GCM open each) and answers later calls from
 // memory. Every committed write to the store (the configuration API's create, update and
 // delete, default and active changes, seeding) starts a new version, which drops every
-// entry, so a change is seen by the first call after it. The configurations it returns are
+// entry, so a change is seen by the first call after it. On a backend shared by replicas,
+// the version also moves when another replica writes (see Backend.Version), so a change
+// made elsewhere is seen once the backend learns of it. The configurations it returns are
 // shared between calls: they must not be modified.
 type Cache struct {
 	store *Store

@@ -41,11 +41,17 @@ type Options struct {
 	// PingInterval is how often an idle listener checks its connection (default 5s), which
 	// bounds how long a silently lost connection goes unnoticed.
 	PingInterval time.Duration
+	// StreamLocks is how many streams this replica may hold at once (default 16); a call of
+	// one more waits for one to be released.
+	StreamLocks int32
 }
 
 // Backend is the PostgreSQL configstore.Backend. It is safe for concurrent use.
 type Backend struct {
-	pool   *pgxpool.Pool
+	pool *pgxpool.Pool
+	// locks holds the connections of held stream locks, apart from pool, so calls holding
+	// streams never take the connections their own reads and writes need.
+	locks  *pgxpool.Pool
 	schema string
 	log    *zap.Logger
 	ping   time.Duration
@@ -82,7 +88,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, fail("connect", err)
 	}
-	b := &Backend{pool: pool, log: opts.Logger, ping: opts.PingInterval}
+	lockCfg := cfg.Copy()
+	lockCfg.MaxConns = opts.StreamLocks
+	if lockCfg.MaxConns <= 0 {
+		lockCfg.MaxConns = 16
+	}
+	lockCfg.MinConns = 0
+	locks, err := pgxpool.NewWithConfig(ctx, lockCfg)
+	if err != nil {
+		pool.Close()
+		return nil, fail("connect", err)
+	}
+	b := &Backend{pool: pool, locks: locks, log: opts.Logger, ping: opts.PingInterval}
 	if b.log == nil {
 		b.log = zap.NewNop()
 	}
@@ -90,11 +107,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Backend, error) {
 		b.ping = 5 * time.Second
 	}
 	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&b.schema); err != nil {
-		pool.Close()
+		b.closePools()
 		return nil, fail("connect", err)
 	}
 	if err := migrate(ctx, pool); err != nil {
-		pool.Close()
+		b.closePools()
 		return nil, fail("migrate the schema", err)
 	}
 	lctx, stop := context.WithCancel(context.Background())
@@ -108,8 +125,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*Backend, error) {
 func (b *Backend) Close() error {
 	b.stop()
 	b.done.Wait()
-	b.pool.Close()
+	b.closePools()
 	return nil
+}
+
+func (b *Backend) closePools() {
+	b.locks.Close()
+	b.pool.Close()
 }
 
 // Version implements configstore.Backend: while the listener is not connected it changes on

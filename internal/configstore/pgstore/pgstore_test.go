@@ -322,3 +322,26 @@ func TestCacheServesNothingWithoutTheListener(t *testing.T) {
 	}
 	assert.Zero(t, cache.Len())
 }
+
+// TestHeldStreamsLeaveTheStoreUsable: a replica holding more streams than its store's
+// connection pool holds still loads and saves their states.
+func TestHeldStreamsLeaveTheStoreUsable(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	s := open(t, dsn, testKey(1))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	ch, err := s.Create(ctx, body(t, userConfig("t", "one.example.net")))
+	require.NoError(t, err)
+	for i := range 8 { // more than pgxpool's default of max(4, CPUs) on this machine's 2 cores
+		unlock, err := s.Streams().Lock(ctx, ch.Config.ID, fmt.Sprintf("threats/s%d", i))
+		require.NoError(t, err)
+		t.Cleanup(unlock) // before the store closes
+	}
+	for i := range 8 {
+		stream := fmt.Sprintf("threats/s%d", i)
+		require.NoError(t, s.Streams().Save(ctx, ch.Config.ID, stream, configstore.StreamState{Pending: "p"}))
+		st, err := s.Streams().Load(ctx, ch.Config.ID, stream)
+		require.NoError(t, err)
+		assert.Equal(t, "p", st.Pending)
+	}
+}

@@ -58,9 +58,10 @@ func (b *Backend) Streams(ctx context.Context) ([]configstore.StoredStream, erro
 }
 
 // LockStream implements configstore.StreamLocker with a session advisory lock on a
-// connection held for the call: a replica that dies releases it with its connection.
+// connection held for the call (from a pool of its own): a replica that dies releases it
+// with its connection.
 func (b *Backend) LockStream(ctx context.Context, configID, stream string) (func(), error) {
-	conn, err := b.pool.Acquire(ctx)
+	conn, err := b.locks.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
