@@ -131,7 +131,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.IntVar(&f.simThreats, "sim-threats", s1sim.DefaultThreats, "threats in the embedded simulator (--dev)")
 	var rates string
 	fs.StringVar(&rates, "rate-limits", env("CONNECTOR_RATE_LIMITS", "default"), "pace each configuration's SentinelOne requests: default (the documented limits), off, or class=requests-per-second[:burst],… over the defaults, e.g. agents=50:5 (env CONNECTOR_RATE_LIMITS)")
-	fs.StringVar(&f.rateBudget, "rate-budget", env("CONNECTOR_RATE_BUDGET", ""), "share the rate limits' budgets with every replica using this PostgreSQL database (postgres://user:password@host/db); off when empty (env CONNECTOR_RATE_BUDGET)")
+	fs.StringVar(&f.rateBudget, "rate-budget", env("CONNECTOR_RATE_BUDGET", ""), "share the rate limits' budgets with every replica using this PostgreSQL database (postgres://user:password@host/db); default the --store database, off when both are empty (env CONNECTOR_RATE_BUDGET)")
 	fs.BoolVar(&f.pprof, "pprof", boolean("CONNECTOR_PPROF"), "serve Go's runtime profiles at /debug/pprof/, behind the API token (env CONNECTOR_PPROF)")
 	if perr := parseFlags(fs, args); perr != nil {
 		return nil, perr

@@ -112,6 +112,7 @@ func TestReplicasShareConfigurations(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	sim := startSim(t, s1sim.Options{})
 	a, b := startReplica(t, dsn, sim), startReplica(t, dsn, sim)
+	assert.NotNil(t, a.app.Budget, "replicas sharing the store share the rate budget too")
 	status, v, err := a.do(http.MethodPost, "/api/integration/configuration/", simConfig("tenant", sim))
 	require.NoError(t, err)
 	require.Equal(t, http.StatusCreated, status, "%v", v)
