@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +18,7 @@ import (
 	"github.com/fortisoar-connectors/sentinelone/internal/app"
 	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
 	"github.com/fortisoar-connectors/sentinelone/internal/configstore/pgstore/pgtest"
+	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
 	"github.com/fortisoar-connectors/sentinelone/internal/server"
 	"github.com/fortisoar-connectors/sentinelone/operations"
 )
@@ -107,4 +113,58 @@ func TestStoreMigrateUsage(t *testing.T) {
 	_, errOut, code = cli(t, "store", "copy")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `unknown subcommand "copy"`)
+}
+
+// TestIngestOnASharedStore: ingest runs on the PostgreSQL store, whose stream checkpoint a
+// later run — this process or any replica — continues: the second run writes only the
+// threats that came after the first.
+func TestIngestOnASharedStore(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	key := bytes.Repeat([]byte{9}, configstore.KeySize)
+	t.Setenv(configstore.KeyEnv, base64.StdEncoding.EncodeToString(key))
+	sim, err := s1sim.StartAt("127.0.0.1:0", s1sim.Options{Threats: 12})
+	require.NoError(t, err)
+	defer sim.Close()
+	ca := filepath.Join(t.TempDir(), "sim.pem")
+	require.NoError(t, os.WriteFile(ca, sim.CertPEM(), 0o600))
+	m, err := app.LoadManifest(nil)
+	require.NoError(t, err)
+	s, err := app.OpenShared(ctx, m, dsn, key, nil)
+	require.NoError(t, err)
+	var raw map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(`{"name":"tenant","config":{"host_name":"`+sim.URL+`","api_token":"`+s1sim.AdminAPIToken+`"}}`), &raw))
+	in, err := server.DecodeConfigInput(m, raw)
+	require.NoError(t, err)
+	_, err = s.Create(ctx, in)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	out := filepath.Join(t.TempDir(), "threats.ndjson")
+	ingest := func() map[string]int {
+		_, stderr, code := cli(t, "ingest", "--store", dsn, "--ca-bundle", ca, "--stream", "siem", "--out", out, "--max-items", "5")
+		require.Equal(t, 0, code, stderr)
+		data, err := os.ReadFile(out)
+		require.NoError(t, err)
+		seen := map[string]int{}
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var th struct {
+				ID string `json:"id"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(line), &th))
+			seen[th.ID]++
+		}
+		return seen
+	}
+	seen := ingest()
+	assert.Len(t, seen, 12)
+	added := sim.Sim.AddThreats(3, s1sim.NewThreat{At: time.Now()})
+	seen = ingest()
+	assert.Len(t, seen, 15, "the new threats are appended")
+	for id, n := range seen {
+		assert.Equal(t, 1, n, "threat %s written %d times: the second run went on from the first's checkpoint", id, n)
+	}
+	for _, id := range added {
+		assert.Contains(t, seen, id)
+	}
 }
