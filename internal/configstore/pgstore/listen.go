@@ -38,7 +38,11 @@ func (b *Backend) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) error {
 	if err != nil {
 		return errors.New(scrubPassword(err.Error(), cfg.Password))
 	}
-	defer conn.Close(context.Background())
+	defer func() { // bounded: a connection that went away silently must not hold up Close
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = conn.Close(ctx)
+	}()
 	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
 		return err
 	}
