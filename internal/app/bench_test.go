@@ -19,7 +19,8 @@ import (
 
 // BenchmarkExecuteByStore measures one warm get_agent_count execute (resolve through the
 // cache, warm SentinelOne session, one simulator request) with the configuration in the
-// bbolt file and in PostgreSQL: the store should add nothing measurable once cached.
+// bbolt file and in PostgreSQL: the store should add nothing measurable once cached. Rate
+// limits are off in both, so the shared rate budget is not in it (ratebudget measures that).
 func BenchmarkExecuteByStore(b *testing.B) {
 	sim, err := s1sim.StartAt("127.0.0.1:0", s1sim.Options{Agents: 10, Threats: 1})
 	require.NoError(b, err)
