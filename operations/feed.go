@@ -176,6 +176,13 @@ func runFeed(ctx context.Context, call *connector.Call, p feedParams, walk feedW
 	store := p.streams
 	key := streamKey{Config: call.Config.ID, Stream: kind + "/" + p.stream}
 	defer lockStream(key)()
+	if l, ok := store.(StreamLocker); ok { // and across the processes sharing the store
+		unlock, err := l.LockStream(ctx, key.Config, key.Stream)
+		if err != nil {
+			return feedTail{}, fmt.Errorf("stream %q: %w", p.stream, err)
+		}
+		defer unlock()
+	}
 	st, err := store.LoadStream(ctx, key.Config, key.Stream)
 	if err != nil {
 		return feedTail{}, fmt.Errorf("read stream %q: %w", p.stream, err)

@@ -26,6 +26,13 @@ type StreamStore interface {
 	SaveStream(ctx context.Context, configID, stream string, st StreamState) error
 }
 
+// StreamLocker is a StreamStore shared by several processes that can hold one stream for
+// the length of a call, so two replicas cannot both serve the same committed checkpoint.
+type StreamLocker interface {
+	// LockStream waits for the stream and holds it until unlock is called.
+	LockStream(ctx context.Context, configID, stream string) (unlock func(), err error)
+}
+
 type streamKey struct{ Config, Stream string }
 
 // streamLocks serialises the calls of one stream in this process, so two concurrent calls

@@ -29,7 +29,9 @@ delivered again (and may then appear twice in the file; never a gap). With --fol
 every --interval until interrupted. Progress goes to standard error.
 
 It runs in this process on the configurations of --data-dir (env CONNECTOR_DATA_DIR), whose
-store keeps the stream's checkpoint, or on an embedded simulator with --dev.
+store keeps the stream's checkpoint, or of --store (env CONNECTOR_STORE), the PostgreSQL
+store that replicas share (then it may run beside them: one stream is served by one call at
+a time), or on an embedded simulator with --dev.
 
 flags:
 `
@@ -44,11 +46,13 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprint(fs.Output(), ingestUsage)
 		fs.PrintDefaults()
 	}
-	var dataDir, config, stream, kind, out, start, caBundle string
+	var dataDir, store, keyFile, config, stream, kind, out, start, caBundle string
 	var dev, follow bool
 	var interval time.Duration
 	var maxItems int
 	fs.StringVar(&dataDir, "data-dir", os.Getenv("CONNECTOR_DATA_DIR"), "the data directory whose configurations and streams to use (env CONNECTOR_DATA_DIR)")
+	fs.StringVar(&store, "store", os.Getenv("CONNECTOR_STORE"), "the PostgreSQL store shared by replicas, postgres://…, instead of --data-dir (env CONNECTOR_STORE)")
+	fs.StringVar(&keyFile, "secret-key-file", os.Getenv("CONNECTOR_SECRET_KEY_FILE"), "with --store: the file of the secret key the replicas share; or env "+configstore.KeyEnv+" (env CONNECTOR_SECRET_KEY_FILE)")
 	fs.BoolVar(&dev, "dev", false, "ingest from an embedded SentinelOne simulator (the stream lasts for this run only)")
 	fs.StringVar(&caBundle, "ca-bundle", os.Getenv("CONNECTOR_CA_BUNDLE"), "PEM file of extra CAs trusted for SentinelOne consoles (env CONNECTOR_CA_BUNDLE)")
 	fs.StringVar(&config, "config", "", "configuration id or name (default: the default configuration)")
@@ -71,8 +75,8 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("ingest: --stream NAME is required: the server keeps the stream's checkpoint under it")
 	case !ok:
 		return usagef("ingest: --kind %q: use threats or alerts", kind)
-	case dev == (dataDir != ""):
-		return usagef("ingest: say where to run: --data-dir DIR or --dev")
+	case dev == (dataDir != "" || store != ""):
+		return usagef("ingest: say where to run: --data-dir DIR or --dev (or --store URL, a PostgreSQL store shared by replicas)")
 	case interval <= 0:
 		return usagef("ingest: --interval must be positive")
 	}
@@ -88,7 +92,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if dev {
 		opts.Dev, opts.Sim = true, s1sim.Options{}
 	} else {
-		opts.DataDir = dataDir
+		opts.DataDir, opts.Store, opts.SecretKeyFile = dataDir, store, keyFile
 		if opts.Client.RootCAs, err = loadCABundle(caBundle); err != nil {
 			return fmt.Errorf("ingest: %w", err)
 		}

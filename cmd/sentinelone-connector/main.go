@@ -7,6 +7,7 @@
 //	sentinelone-connector exec OPERATION [name=value …]     run one operation, print the answer
 //	sentinelone-connector operations                        list the operations
 //	sentinelone-connector describe OPERATION                show an operation's parameters
+//	sentinelone-connector store migrate --from DIR --to URL copy the configurations into PostgreSQL
 //	sentinelone-connector playbook …                        check, collect and run playbooks
 //	sentinelone-connector simulate [flags]                  run the SentinelOne simulator
 //	sentinelone-connector version                           print the version
@@ -47,6 +48,7 @@ var subcommands = []subcommand{
 	{"operations", "list the operations of info.json (name, title, category, annotation)", runOperations},
 	{"describe", "show one operation's parameters: type, required, default, options", runDescribe},
 	{"ingest", "ingest threats through a server-side stream as NDJSON, acknowledging each synced batch", runIngest},
+	{"store", "store migrate: copy the bbolt store into PostgreSQL, for replicas sharing it", runStore},
 	{"playbook", "check, collect and run the bundled playbooks", runPlaybook},
 	{"simulate", "run the SentinelOne simulator", runSimulate},
 	{"version", "print the version", runVersion},

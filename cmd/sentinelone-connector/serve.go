@@ -22,6 +22,8 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/fortisoar-connectors/sentinelone/internal/app"
+	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
+	"github.com/fortisoar-connectors/sentinelone/internal/configstore/pgstore"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
 	"github.com/fortisoar-connectors/sentinelone/internal/sentinelone"
 )
@@ -38,6 +40,8 @@ type serveFlags struct {
 	shutdownTimeout time.Duration
 	executeTimeout  time.Duration
 	caBundle        string
+	store           string
+	secretKeyFile   string
 	seedConfigs     string
 	seedOverwrite   bool
 	apiTokenFile    string
@@ -104,7 +108,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	}
 	fs.StringVar(&f.listen, "listen", env("CONNECTOR_LISTEN", "127.0.0.1:8787"), "address to listen on (env CONNECTOR_LISTEN)")
 	fs.BoolVar(&f.dev, "dev", boolean("CONNECTOR_DEV"), "run with an embedded SentinelOne simulator and a configuration pointing at it (env CONNECTOR_DEV)")
-	fs.StringVar(&f.dataDir, "data-dir", env("CONNECTOR_DATA_DIR", ""), "directory for the configuration store (env CONNECTOR_DATA_DIR)")
+	fs.StringVar(&f.dataDir, "data-dir", env("CONNECTOR_DATA_DIR", ""), "directory for the configuration store, unless --store is given (env CONNECTOR_DATA_DIR)")
+	fs.StringVar(&f.store, "store", env("CONNECTOR_STORE", ""), "keep the configurations in this PostgreSQL database, postgres://user@host:5432/db, shared by every replica; default the bbolt file in --data-dir (env CONNECTOR_STORE)")
+	fs.StringVar(&f.secretKeyFile, "secret-key-file", env("CONNECTOR_SECRET_KEY_FILE", ""), "file holding the secret key every replica of a --store shares (base64, mode 0600); or set env "+configstore.KeyEnv+" (env CONNECTOR_SECRET_KEY_FILE)")
 	fs.StringVar(&f.manifest, "manifest", env("CONNECTOR_MANIFEST", ""), "use this info.json instead of the embedded one (env CONNECTOR_MANIFEST)")
 	fs.StringVar(&f.logFormat, "log-format", env("CONNECTOR_LOG_FORMAT", ""), "json or console; default json, console with --dev (env CONNECTOR_LOG_FORMAT)")
 	fs.StringVar(&f.logFile, "log-file", env("CONNECTOR_LOG_FILE", ""), "append logs to this file instead of stderr (env CONNECTOR_LOG_FILE)")
@@ -125,7 +131,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.IntVar(&f.simThreats, "sim-threats", s1sim.DefaultThreats, "threats in the embedded simulator (--dev)")
 	var rates string
 	fs.StringVar(&rates, "rate-limits", env("CONNECTOR_RATE_LIMITS", "default"), "pace each configuration's SentinelOne requests: default (the documented limits), off, or class=requests-per-second[:burst],… over the defaults, e.g. agents=50:5 (env CONNECTOR_RATE_LIMITS)")
-	fs.StringVar(&f.rateBudget, "rate-budget", env("CONNECTOR_RATE_BUDGET", ""), "share the rate limits' budgets with every replica using this PostgreSQL database (postgres://user:password@host/db); off when empty (env CONNECTOR_RATE_BUDGET)")
+	fs.StringVar(&f.rateBudget, "rate-budget", env("CONNECTOR_RATE_BUDGET", ""), "share the rate limits' budgets with every replica using this PostgreSQL database (postgres://user:password@host/db); default the --store database, off when both are empty (env CONNECTOR_RATE_BUDGET)")
 	fs.BoolVar(&f.pprof, "pprof", boolean("CONNECTOR_PPROF"), "serve Go's runtime profiles at /debug/pprof/, behind the API token (env CONNECTOR_PPROF)")
 	if perr := parseFlags(fs, args); perr != nil {
 		return nil, perr
@@ -139,8 +145,11 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	if f.rateLimits, err = sentinelone.ParseRateLimits(rates); err != nil {
 		return nil, fmt.Errorf("serve: --rate-limits (env CONNECTOR_RATE_LIMITS): %w", err)
 	}
-	if f.dataDir == "" && !f.dev {
-		return nil, errors.New("serve: --data-dir (env CONNECTOR_DATA_DIR) is required: it holds the SentinelOne configurations")
+	if f.dataDir == "" && f.store == "" && !f.dev {
+		return nil, errors.New("serve: --data-dir (env CONNECTOR_DATA_DIR) is required: it holds the SentinelOne configurations (or give --store, env CONNECTOR_STORE, a PostgreSQL database shared by replicas)")
+	}
+	if f.store != "" && !pgstore.IsDSN(f.store) {
+		return nil, fmt.Errorf("serve: --store (env CONNECTOR_STORE): want a PostgreSQL URL, postgres://user@host:5432/database, got %q", pgstore.Redact(f.store))
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return nil, errors.New("serve: --tls-cert and --tls-key go together")
@@ -188,7 +197,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer func() { _ = logger.Sync() }()
 
 	opts := app.Options{Logger: logger, Dev: f.dev, ExecuteTimeout: f.executeTimeout,
-		DataDir: f.dataDir, SeedFile: f.seedConfigs, SeedOverwrite: f.seedOverwrite,
+		DataDir: f.dataDir, Store: f.store, SecretKeyFile: f.secretKeyFile, SeedFile: f.seedConfigs, SeedOverwrite: f.seedOverwrite,
 		// The dev simulator limits query starts a little below the pacing, so that jitter
 		// between two paced starts cannot make a 429.
 		Sim: s1sim.Options{Agents: f.simAgents, Threats: f.simThreats, QueryInitInterval: f.queryStartInterval * 9 / 10}, SimAddr: f.simListen}
@@ -251,7 +260,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		printSimBanner(stdout, a.Sim.URL, opts.SimCertFile)
 	}
 	logger.Info("serving", zap.String("addr", l.Addr().String()), zap.Bool("dev", f.dev), zap.Bool("tls", f.tlsCert != ""),
-		zap.String("rate_limits", f.rateLimits.String()), zap.Bool("shared_rate_budget", a.Budget != nil), zap.Bool("pprof", f.pprof))
+		zap.String("rate_limits", f.rateLimits.String()), zap.Bool("shared_rate_budget", a.Budget != nil), zap.Bool("pprof", f.pprof),
+		zap.String("store", storeName(f)))
 
 	errc := make(chan error, 1)
 	go func() {
@@ -372,4 +382,15 @@ func loadCABundle(path string) (*x509.CertPool, error) {
 		return nil, fmt.Errorf("CA bundle %s holds no PEM certificate", path)
 	}
 	return pool, nil
+}
+
+// storeName says where the configurations live, for the log: never a password.
+func storeName(f *serveFlags) string {
+	switch {
+	case f.store != "":
+		return pgstore.Redact(f.store)
+	case f.dataDir != "":
+		return filepath.Join(f.dataDir, configstore.FileName)
+	}
+	return "memory"
 }

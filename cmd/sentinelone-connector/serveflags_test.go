@@ -49,3 +49,18 @@ func TestServeRateBudgetFlag(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "postgres://soar@db2.example.net/connector", f.rateBudget)
 }
+
+func TestServeStoreFlags(t *testing.T) {
+	t.Setenv("CONNECTOR_STORE", "")
+	t.Setenv("CONNECTOR_DATA_DIR", "")
+	_, err := parseServeFlags(nil, io.Discard)
+	require.ErrorContains(t, err, "--data-dir (env CONNECTOR_DATA_DIR) is required")
+	f, err := parseServeFlags([]string{"--store", "postgres://soar@db.example.net/s1", "--secret-key-file", "/etc/k"}, io.Discard)
+	require.NoError(t, err, "a shared store stands in for the data directory")
+	assert.Equal(t, "postgres://soar@db.example.net/s1", f.store)
+	assert.Equal(t, "/etc/k", f.secretKeyFile)
+	t.Setenv("CONNECTOR_STORE", "mysql://soar:pw-flag-9@db/s1")
+	_, err = parseServeFlags(nil, io.Discard)
+	require.ErrorContains(t, err, "--store (env CONNECTOR_STORE): want a PostgreSQL URL")
+	assert.NotContains(t, err.Error(), "pw-flag-9")
+}

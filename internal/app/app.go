@@ -17,6 +17,7 @@ import (
 	root "github.com/fortisoar-connectors/sentinelone"
 	"github.com/fortisoar-connectors/sentinelone/connector"
 	"github.com/fortisoar-connectors/sentinelone/internal/configstore"
+	"github.com/fortisoar-connectors/sentinelone/internal/configstore/pgstore"
 	"github.com/fortisoar-connectors/sentinelone/internal/metrics"
 	"github.com/fortisoar-connectors/sentinelone/internal/ratebudget"
 	"github.com/fortisoar-connectors/sentinelone/internal/s1sim"
@@ -61,6 +62,13 @@ type Options struct {
 	// SeedOverwrite applies seeds (environment, SeedFile) over configurations of the same
 	// name; without it seeding only creates configurations that are absent.
 	SeedOverwrite bool
+	// Store, when set, is the URL of a PostgreSQL database (postgres://…) holding the
+	// configurations, shared by every replica; it takes the place of DataDir's bbolt file.
+	// The secret key then comes from CONNECTOR_SECRET_KEY or SecretKeyFile, never from
+	// DataDir: every replica must hold the same one.
+	Store string
+	// SecretKeyFile holds the secret key (base64) of a Store shared by replicas.
+	SecretKeyFile string
 	// NoSeed opens the store without seeding it (one-off commands such as exec).
 	NoSeed bool
 	// Getenv reads SENTINELONE_* seed variables and the secret key (default os.Getenv).
@@ -78,7 +86,7 @@ type App struct {
 	Clients   *operations.Clients
 	// Sim is the embedded simulator in Dev mode, else nil.
 	Sim *s1sim.Server
-	// Store is the configuration store when Options.DataDir is set, else nil.
+	// Store is the configuration store when Options.DataDir or Options.Store is set, else nil.
 	Store *configstore.Store
 	// Metrics holds the Prometheus collectors served at /metrics.
 	Metrics *metrics.Metrics
@@ -141,16 +149,16 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			return nil, err // it says "start simulator: …"
 		}
 		opts.Client.RootCAs = a.Sim.CertPool()
-		if opts.Configs == nil && opts.DataDir == "" {
+		if opts.Configs == nil && opts.DataDir == "" && opts.Store == "" {
 			opts.Configs = connector.NewStaticConfigs(DevConfig(a.Sim.URL))
 		}
 	}
-	if opts.DataDir != "" {
+	if opts.DataDir != "" || opts.Store != "" {
 		if err := a.openStore(ctx, m, opts); err != nil {
 			a.Close()
 			return nil, err
 		}
-		// Executes resolve through the cache: no bbolt read or decryption per call.
+		// Executes resolve through the cache: no store read or decryption per call.
 		opts.Configs = configstore.NewCache(a.Store)
 		if opts.Client.Streams == nil {
 			opts.Client.Streams = storeStreams{a.Store.Streams()}
@@ -203,22 +211,31 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	return a, nil
 }
 
-// rateBudgetDSN is where the shared rate budget lives: Options.RateBudget, and nowhere
-// when it is empty. A store kept in PostgreSQL is to be the default here, so that
-// replicas sharing their configurations share their budgets too without a second setting.
-func rateBudgetDSN(opts Options) string { return opts.RateBudget }
+// rateBudgetDSN is where the shared rate budget lives: Options.RateBudget, else the
+// PostgreSQL database of the configuration store (Options.Store), so that replicas sharing
+// their configurations share their budgets too without a second setting; nowhere when
+// both are empty.
+func rateBudgetDSN(opts Options) string {
+	if opts.RateBudget != "" {
+		return opts.RateBudget
+	}
+	return opts.Store
+}
 
-// openStore opens the configuration store in opts.DataDir and seeds it: from the
-// environment, from the seed file, and in Dev mode with the simulator's configuration.
+// openStore opens the configuration store — opts.Store's database, else the file in
+// opts.DataDir — and seeds it: from the environment, from the seed file, and in Dev mode
+// with the simulator's configuration.
 func (a *App) openStore(ctx context.Context, m *connector.Manifest, opts Options) error {
-	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
+	var err error
+	if opts.Store != "" {
+		var key []byte
+		if key, err = configstore.LoadSharedKey(opts.SecretKeyFile, opts.Getenv); err != nil {
+			return err
+		}
+		a.Store, err = OpenShared(ctx, m, opts.Store, key, opts.Logger)
+	} else {
+		a.Store, err = openFile(m, opts.DataDir, opts.Getenv)
 	}
-	key, err := configstore.LoadKey(opts.DataDir, opts.Getenv)
-	if err != nil {
-		return err
-	}
-	a.Store, err = configstore.Open(opts.DataDir, m, key, configstore.WithValuesCheck(operations.CheckValues))
 	if err != nil {
 		return err
 	}
@@ -226,6 +243,39 @@ func (a *App) openStore(ctx context.Context, m *connector.Manifest, opts Options
 		return nil
 	}
 	return a.seed(ctx, opts)
+}
+
+func openFile(m *connector.Manifest, dataDir string, getenv func(string) string) (*configstore.Store, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	key, err := configstore.LoadKey(dataDir, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return configstore.Open(dataDir, m, key, configstore.WithValuesCheck(operations.CheckValues))
+}
+
+// OpenShared opens the configuration store in the PostgreSQL database of dsn, with key, the
+// secret key every replica shares (see configstore.LoadSharedKey). Its errors name the
+// database with its password redacted.
+func OpenShared(ctx context.Context, m *connector.Manifest, dsn string, key []byte, log *zap.Logger) (*configstore.Store, error) {
+	if !pgstore.IsDSN(dsn) {
+		return nil, fmt.Errorf("store %q: want a PostgreSQL URL, postgres://user@host:5432/database", pgstore.Redact(dsn))
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	b, err := pgstore.Open(ctx, dsn, pgstore.Options{Logger: log.Named("store")})
+	if err != nil {
+		return nil, fmt.Errorf("open configuration store: %w", err)
+	}
+	s, err := configstore.New(ctx, b, m, key, configstore.WithValuesCheck(operations.CheckValues))
+	if err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("open configuration store %s: %w", pgstore.Redact(dsn), err)
+	}
+	return s, nil
 }
 
 // seed applies the environment's and the seed file's configurations, and in Dev mode the

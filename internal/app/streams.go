@@ -18,3 +18,9 @@ func (t storeStreams) LoadStream(ctx context.Context, configID, stream string) (
 func (t storeStreams) SaveStream(ctx context.Context, configID, stream string, st operations.StreamState) error {
 	return t.s.Save(ctx, configID, stream, configstore.StreamState(st))
 }
+
+// LockStream holds the stream across replicas for the length of a call when the store is
+// shared (operations.StreamLocker); with a file store it holds nothing.
+func (t storeStreams) LockStream(ctx context.Context, configID, stream string) (func(), error) {
+	return t.s.Lock(ctx, configID, stream)
+}

@@ -12,10 +12,12 @@ import (
 const maxCached = 1024
 
 // Cache is the connector.ConfigSource of the execute path: it resolves each ref once per
-// version of the store (a bbolt read and an AES-GCM open each) and answers later calls from
+// version of the store (a backend read and an AES-GCM open each) and answers later calls from
 // memory. Every committed write to the store (the configuration API's create, update and
 // delete, default and active changes, seeding) starts a new version, which drops every
-// entry, so a change is seen by the first call after it. The configurations it returns are
+// entry, so a change is seen by the first call after it. On a backend shared by replicas,
+// the version also moves when another replica writes (see Backend.Version), so a change
+// made elsewhere is seen once the backend learns of it. The configurations it returns are
 // shared between calls: they must not be modified.
 type Cache struct {
 	store *Store
@@ -42,7 +44,7 @@ func (c *Cache) Resolve(ctx context.Context, ref string) (*connector.Config, err
 	}
 	// The version is read before the store: should a write commit in between, the entry is
 	// tagged with the older version and never served.
-	gen := c.store.gen.Load()
+	gen := c.store.backend.Version()
 	c.mu.RLock()
 	cfg, ok := c.entries[ref]
 	fresh := c.gen == gen
@@ -76,7 +78,7 @@ func (c *Cache) List(ctx context.Context) ([]*connector.Config, error) { return 
 
 // Len is the number of refs cached for the store's current version.
 func (c *Cache) Len() int {
-	gen := c.store.gen.Load()
+	gen := c.store.backend.Version()
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.gen != gen {

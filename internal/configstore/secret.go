@@ -51,6 +51,28 @@ func LoadKey(dataDir string, getenv func(string) string) ([]byte, error) {
 	return key, nil
 }
 
+// LoadSharedKey returns the key of a store that several replicas share: from KeyEnv when
+// getenv returns it, otherwise from file (refused, as LoadKey's file, when group or others
+// can read it). With neither it fails rather than make a key up: a key of one replica's own
+// would seal secrets that the others cannot open.
+func LoadSharedKey(file string, getenv func(string) string) ([]byte, error) {
+	if v := strings.TrimSpace(getenv(KeyEnv)); v != "" {
+		key, err := decodeKey(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", KeyEnv, err)
+		}
+		return key, nil
+	}
+	if file == "" {
+		return nil, fmt.Errorf("a store shared by replicas needs the secret key that every replica holds alike: set %s (base64 of %d bytes) or give a key file (--secret-key-file, env CONNECTOR_SECRET_KEY_FILE)", KeyEnv, KeySize)
+	}
+	key, err := readKeyFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("secret key file %s does not exist: copy the key every replica shares there (mode 0600)", file)
+	}
+	return key, err
+}
+
 func decodeKey(text string) ([]byte, error) {
 	var key []byte
 	var err error

@@ -1,9 +1,9 @@
-// Package configstore keeps the connector's named configurations in a single bbolt file,
-// <data-dir>/configs.db, with password-type fields encrypted at rest (AES-256-GCM). It
-// applies FortiSOAR's configuration rules — unique names, exactly one default, validated
-// values, per-operation enable/disable — and implements connector.ConfigSource and
-// connector.ConfigLister. It knows nothing of HTTP or of the vendor API: the vendor's host
-// rule is injected as a CheckFunc.
+// Package configstore keeps the connector's named configurations — by default in a single
+// bbolt file, <data-dir>/configs.db, or in any other Backend — with password-type fields
+// encrypted at rest (AES-256-GCM). It applies FortiSOAR's configuration rules — unique
+// names, exactly one default, validated values, per-operation enable/disable — and
+// implements connector.ConfigSource and connector.ConfigLister. It knows nothing of HTTP or
+// of the vendor API: the vendor's host rule is injected as a CheckFunc.
 package configstore
 
 import (
@@ -14,10 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
@@ -32,16 +30,8 @@ const DefaultLockTimeout = 5 * time.Second
 // ErrLocked is wrapped by Open when another process (a running server) holds the store.
 var ErrLocked = berrors.ErrTimeout
 
-// formatVersion is the layout of the file; Open refuses any other.
-const formatVersion = "1"
-
-var (
-	bucketConfigs = []byte("configs")
-	bucketMeta    = []byte("meta")
-	keyFormat     = []byte("format")
-	keyCheck      = []byte("key_check")
-	keyCheckPlain = []byte("sentinelone connector configuration store")
-)
+// keyCheckPlain is sealed into every store with its key, so a wrong key is refused at open.
+var keyCheckPlain = []byte("sentinelone connector configuration store")
 
 // CheckFunc is an extra rule on validated configuration values, such as the vendor's
 // host-name rule. Its error is reported to the user as is, so it must not carry secrets.
@@ -65,14 +55,12 @@ func WithValuesCheck(fn CheckFunc) Option { return func(s *Store) { s.check = fn
 
 // Store is the configuration store. It is safe for concurrent use.
 type Store struct {
-	db          *bolt.DB
+	backend     Backend
 	path        string
 	manifest    *connector.Manifest
 	secrets     *sealer
 	check       CheckFunc
 	lockTimeout time.Duration
-	// gen counts committed writes; Cache compares it to know its entries are current.
-	gen atomic.Uint64
 }
 
 var (
@@ -100,106 +88,92 @@ type record struct {
 // encrypting secrets. It fails — and never resets anything — when the file is not a readable
 // store, was written with another key, or stays locked by another process past the lock
 // timeout; every such error names the file.
-func Open(dataDir string, m *connector.Manifest, key []byte, opts ...Option) (s *Store, err error) {
+func Open(dataDir string, m *connector.Manifest, key []byte, opts ...Option) (_ *Store, err error) {
 	if m == nil {
 		return nil, errors.New("open configuration store: nil manifest")
 	}
-	sec, err := newSealer(key)
-	if err != nil {
+	if _, err := newSealer(key); err != nil {
 		return nil, fmt.Errorf("open configuration store: %w", err)
 	}
-	s = &Store{manifest: m, secrets: sec, lockTimeout: DefaultLockTimeout}
+	s := &Store{lockTimeout: DefaultLockTimeout}
 	for _, o := range opts {
 		o(s)
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("open configuration store: create data directory: %w", err)
 	}
-	s.path = filepath.Join(dataDir, FileName)
+	path := filepath.Join(dataDir, FileName)
+	var b *boltBackend
 	defer func() {
 		// bbolt may panic on some damaged files; that is a damaged store, not a crash.
 		if r := recover(); r != nil {
-			if s != nil && s.db != nil {
-				_ = s.db.Close()
+			if b != nil {
+				_ = b.Close()
 			}
-			s, err = nil, fmt.Errorf("open configuration store %s: the file is damaged (%v); restore it from a backup or move it aside", s.pathOr(dataDir), r)
+			err = fmt.Errorf("open configuration store %s: the file is damaged (%v); restore it from a backup or move it aside", path, r)
 		}
 	}()
-	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.lockTimeout})
+	b, err = openBolt(path, s.lockTimeout)
 	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("open configuration store %s: another process holds its lock (waited %s): %w", s.path, s.lockTimeout, err)
-		}
-		return nil, fmt.Errorf("open configuration store %s: not a readable configuration store; restore it from a backup or move it aside: %w", s.path, err)
+		return nil, fmt.Errorf("open configuration store %s: %w", path, err)
 	}
-	s.db = db
-	if err := s.init(); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("open configuration store %s: %w", s.path, err)
+	s, err = New(context.Background(), b, m, key, opts...)
+	if err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("open configuration store %s: %w", path, err)
+	}
+	s.path = path
+	return s, nil
+}
+
+// New returns the store of the connector of m over b, with key encrypting secrets. It
+// fails when b was written with another key or holds a record that does not decode. The
+// store owns b: Close closes it.
+func New(ctx context.Context, b Backend, m *connector.Manifest, key []byte, opts ...Option) (*Store, error) {
+	if m == nil {
+		return nil, errors.New("nil manifest")
+	}
+	sec, err := newSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{backend: b, manifest: m, secrets: sec, lockTimeout: DefaultLockTimeout}
+	for _, o := range opts {
+		o(s)
+	}
+	fresh, err := sec.seal(keyCheckPlain, keyCheckAD)
+	if err != nil {
+		return nil, err
+	}
+	check, err := b.KeyCheck(ctx, fresh)
+	if err != nil {
+		return nil, fmt.Errorf("read the key check: %w", err)
+	}
+	plain, err := sec.open(check, keyCheckAD)
+	if err != nil || !bytes.Equal(plain, keyCheckPlain) {
+		return nil, fmt.Errorf("the secret key does not open this store: it was written with another key (check %s or %s)", KeyEnv, KeyFileName)
+	}
+	stored, err := b.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read configurations: %w", err)
+	}
+	if _, err := decodeAll(stored); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Store) pathOr(dir string) string {
-	if s == nil || s.path == "" {
-		return filepath.Join(dir, FileName)
-	}
-	return s.path
-}
+// keyCheckAD is the additional data of the key check.
+var keyCheckAD = keyCheck
 
-// init creates the buckets of a new store and checks an existing one: its format, that the
-// key opens it, and that every record decodes.
-func (s *Store) init() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		if meta == nil {
-			if tx.Bucket(bucketConfigs) != nil {
-				return errors.New("the file has configurations but no metadata: it is damaged")
-			}
-			var err error
-			if meta, err = tx.CreateBucket(bucketMeta); err != nil {
-				return fmt.Errorf("create metadata: %w", err)
-			}
-			sealed, err := s.secrets.seal(keyCheckPlain, keyCheck)
-			if err != nil {
-				return err
-			}
-			if err := meta.Put(keyFormat, []byte(formatVersion)); err != nil {
-				return fmt.Errorf("write metadata: %w", err)
-			}
-			if err := meta.Put(keyCheck, sealed); err != nil {
-				return fmt.Errorf("write metadata: %w", err)
-			}
-		}
-		if f := meta.Get(keyFormat); string(f) != formatVersion {
-			return fmt.Errorf("unsupported store format %q (this build reads %q)", f, formatVersion)
-		}
-		plain, err := s.secrets.open(meta.Get(keyCheck), keyCheck)
-		if err != nil || !bytes.Equal(plain, keyCheckPlain) {
-			return fmt.Errorf("the secret key does not open this store: it was written with another key (check %s or %s)", KeyEnv, KeyFileName)
-		}
-		b, err := tx.CreateBucketIfNotExists(bucketConfigs)
-		if err != nil {
-			return fmt.Errorf("create configurations bucket: %w", err)
-		}
-		return b.ForEach(func(k, v []byte) error {
-			rec, err := decodeRecord(v)
-			if err != nil {
-				return fmt.Errorf("configuration %q is damaged: %w", k, err)
-			}
-			if rec.ID != string(k) {
-				return fmt.Errorf("configuration %q is damaged: it holds id %q", k, rec.ID)
-			}
-			return nil
-		})
-	})
-}
-
-// Path returns the store's file.
+// Path returns the store's file (empty for a store not in a file).
 func (s *Store) Path() string { return s.path }
 
-// Close releases the file and its lock.
-func (s *Store) Close() error { return s.db.Close() }
+// Backend returns where the store keeps its records.
+func (s *Store) Backend() Backend { return s.backend }
+
+// Close releases the backend (the file and its lock).
+func (s *Store) Close() error { return s.backend.Close() }
 
 // Resolve implements connector.ConfigSource: ref is a configuration id or name of this
 // store's connector; "" is the default. Secrets come back decrypted, in memory only.
@@ -207,7 +181,7 @@ func (s *Store) Resolve(ctx context.Context, ref string) (*connector.Config, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	found, err := s.find(func(recs []*record) *record { return match(recs, ref) })
+	found, err := s.find(ctx, func(recs []*record) *record { return match(recs, ref) })
 	if err != nil {
 		return nil, err
 	}
@@ -218,17 +192,12 @@ func (s *Store) Resolve(ctx context.Context, ref string) (*connector.Config, err
 }
 
 // find returns the record pick chooses among the stored ones, read in one transaction.
-func (s *Store) find(pick func([]*record) *record) (*record, error) {
-	var found *record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		recs, err := s.load(tx)
-		if err != nil {
-			return err
-		}
-		found = pick(recs)
-		return nil
-	})
-	return found, err
+func (s *Store) find(ctx context.Context, pick func([]*record) *record) (*record, error) {
+	recs, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pick(recs), nil
 }
 
 // List implements connector.ConfigLister: every configuration of the connector, oldest first.
@@ -236,12 +205,7 @@ func (s *Store) List(ctx context.Context) ([]*connector.Config, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var recs []*record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		recs, err = s.load(tx)
-		return err
-	})
+	recs, err := s.load(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +226,7 @@ func (s *Store) Get(ctx context.Context, ref string) (*connector.Config, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	found, err := s.find(func(recs []*record) *record { return byRef(recs, ref) })
+	found, err := s.find(ctx, func(recs []*record) *record { return byRef(recs, ref) })
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +317,7 @@ func (s *Store) Delete(ctx context.Context, ref string) (deleted, promoted *conn
 		if del == nil {
 			return notFound(ref)
 		}
-		if err := w.bucket.Delete([]byte(del.ID)); err != nil {
+		if err := w.tx.Delete(del.ID); err != nil {
 			return fmt.Errorf("delete configuration: %w", err)
 		}
 		w.remove(del)
@@ -389,20 +353,45 @@ func conflict(format string, args ...any) error {
 }
 
 // load returns the connector's records, oldest first.
-func (s *Store) load(tx *bolt.Tx) ([]*record, error) {
+func (s *Store) load(ctx context.Context) ([]*record, error) {
+	stored, err := s.backend.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read configurations: %w", err)
+	}
+	recs, err := decodeAll(stored)
+	return s.own(recs), err
+}
+
+// own returns the records of the store's connector, oldest first.
+func (s *Store) own(all []*record) []*record {
 	var recs []*record
-	err := tx.Bucket(bucketConfigs).ForEach(func(k, v []byte) error {
-		rec, err := decodeRecord(v)
-		if err != nil {
-			return fmt.Errorf("configuration %q is damaged: %w", k, err)
+	for _, r := range all {
+		if r.Connector == s.manifest.Name {
+			recs = append(recs, r)
 		}
-		if rec.Connector == s.manifest.Name {
-			recs = append(recs, rec)
-		}
-		return nil
-	})
+	}
+	sortBySeq(recs)
+	return recs
+}
+
+func sortBySeq(recs []*record) {
 	sort.Slice(recs, func(i, j int) bool { return recs[i].Seq < recs[j].Seq })
-	return recs, err
+}
+
+// decodeAll decodes stored records, every connector's.
+func decodeAll(stored []Stored) ([]*record, error) {
+	out := make([]*record, 0, len(stored))
+	for _, st := range stored {
+		rec, err := decodeRecord(st.Data)
+		if err != nil {
+			return nil, fmt.Errorf("configuration %q is damaged: %w", st.ID, err)
+		}
+		if rec.ID != st.ID {
+			return nil, fmt.Errorf("configuration %q is damaged: it holds id %q", st.ID, rec.ID)
+		}
+		out = append(out, rec)
+	}
+	return out, nil
 }
 
 // Manifest returns the manifest whose configuration fields the store holds.

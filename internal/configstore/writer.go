@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/fortisoar-connectors/sentinelone/connector"
 )
@@ -19,10 +18,11 @@ import (
 // the transaction as a whole (finish, called last), so one change, or one seed file, may move the default
 // and deactivate the old one together. It notes every effect in words as it goes.
 type writer struct {
-	s      *Store
-	tx     *bolt.Tx
-	bucket *bolt.Bucket
-	recs   []*record
+	s  *Store
+	tx Tx
+	// ids are the ids of every record, of every connector: an id is unique in the backend.
+	ids  map[string]bool
+	recs []*record
 	// unset are the records asked to stop being the default; finish refuses the change if
 	// one still is.
 	unset []*record
@@ -36,15 +36,16 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// Bumped after the commit (or rollback), never before: a cached read tagged with the
-	// generation it started at is then never newer than the data it holds.
-	defer s.gen.Add(1)
-	return s.db.Update(func(tx *bolt.Tx) error {
-		recs, err := s.load(tx)
+	return s.backend.Update(ctx, func(tx Tx) error {
+		all, err := decodeAll(tx.Records())
 		if err != nil {
 			return err
 		}
-		return fn(&writer{s: s, tx: tx, bucket: tx.Bucket(bucketConfigs), recs: recs})
+		ids := make(map[string]bool, len(all))
+		for _, r := range all {
+			ids[r.ID] = true
+		}
+		return fn(&writer{s: s, tx: tx, ids: ids, recs: s.own(all)})
 	})
 }
 
@@ -71,7 +72,8 @@ func (w *writer) put(rec *record) error {
 	if err != nil {
 		return fmt.Errorf("encode configuration: %w", err)
 	}
-	if err := w.bucket.Put([]byte(rec.ID), raw); err != nil {
+	st := Stored{ID: rec.ID, Connector: rec.Connector, Name: rec.Name, Seq: rec.Seq, Default: rec.Default, Inactive: rec.Inactive, Data: raw}
+	if err := w.tx.Put(st); err != nil {
 		return fmt.Errorf("save configuration: %w", err)
 	}
 	return nil
@@ -101,7 +103,7 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 	id := uuid.NewString()
 	if in.ID != nil {
 		id = *in.ID
-		if w.bucket.Get([]byte(id)) != nil {
+		if w.ids[id] {
 			return nil, conflict("a configuration with config_id %s already exists", id)
 		}
 	}
@@ -113,7 +115,7 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 	if err != nil {
 		return nil, err
 	}
-	seq, err := w.bucket.NextSequence()
+	seq, err := w.tx.NextSeq()
 	if err != nil {
 		return nil, fmt.Errorf("allocate sequence: %w", err)
 	}
@@ -126,6 +128,7 @@ func (w *writer) create(in *input, check CheckFunc) (*record, error) {
 		return nil, err
 	}
 	w.recs = append(w.recs, rec)
+	w.ids[rec.ID] = true
 	w.touch(rec)
 	if err := w.put(rec); err != nil {
 		return nil, err
