@@ -165,7 +165,7 @@ func checkListRules(p *Param, pp string, add func(ptr, format string, args ...an
 		add(pp+"/validation/separator", "the separator must not be blank")
 	}
 	if v.ItemPattern != "" {
-		re, err := regexp.Compile(v.ItemPattern)
+		re, err := compileRegexp(v.ItemPattern)
 		if err != nil {
 			add(pp+"/validation/itemPattern", "item pattern does not compile: %v", err)
 			return

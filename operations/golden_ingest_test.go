@@ -143,6 +143,7 @@ func TestGetOutputSchemaThreats(t *testing.T) {
 // at the page boundary after 2000 (two pages); the second re-reads the overlap window's
 // 2000 delivered threats, drops them, and ends after 2000 more (four pages).
 func TestFetchReadsNoPageForNothing(t *testing.T) {
+	t.Parallel() // slow, and shares nothing with other tests
 	h := newHarness(t, mode{"2.1", true}, s1sim.Options{})
 	at := time.Now().Add(time.Hour).Truncate(time.Second).UTC()
 	for i := range 5 {

@@ -139,6 +139,7 @@ func TestDestructiveGuards(t *testing.T) {
 // TestPagingPastTheCaps serves a limit above SentinelOne's page cap and a skip above its skip
 // cap by walking the cursor.
 func TestPagingPastTheCaps(t *testing.T) {
+	t.Parallel() // slow, and shares nothing with other tests
 	h := newHarness(t, mode{"2.1", true}, s1sim.Options{Agents: 2600, Threats: 5})
 	want := ids(h.agents(live))
 	require.Greater(t, len(want), 2300)

@@ -61,6 +61,7 @@ func (w *ingestWorld) fetchAlerts(params map[string]any) alertAnswer {
 // restarts and callers that die before acknowledging, repeating only unacknowledged
 // batches.
 func TestFetchAlertsModel(t *testing.T) {
+	t.Parallel() // slow, and shares nothing with other tests
 	for _, seed := range []uint64{11, 12, 13} {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			w := newIngestWorld(t, seed, "2.1")

@@ -150,6 +150,7 @@ func (w *ingestWorld) fetch(params map[string]any) fetchAnswer {
 // server stream loses nothing over restarts and callers that die before acknowledging,
 // repeating only unacknowledged batches.
 func TestFetchThreatsModel(t *testing.T) {
+	t.Parallel() // slow, and shares nothing with other tests
 	for _, c := range []struct {
 		seed    uint64
 		version string

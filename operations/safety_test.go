@@ -333,6 +333,7 @@ func TestGivenIDsThatSelectNothing(t *testing.T) {
 // TestLongIDLists: thousands of ids never become one giant GET: every request line to
 // SentinelOne stays under 8 KiB, and the answer is complete.
 func TestLongIDLists(t *testing.T) {
+	t.Parallel() // slow, and shares nothing with other tests
 	h := newHarness(t, mode{"2.1", true}, s1sim.Options{})
 	real := ids(h.agents(live))[:5]
 	list := slices.Clone(real)

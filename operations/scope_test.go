@@ -37,6 +37,7 @@ func pinCases() []pinCase {
 // of them at once), with the guard opened wide. No agent or threat outside changes, no
 // agent leaves the scope, and no answer names anything outside.
 func TestPinnedScope(t *testing.T) {
+	t.Parallel() // slow, and shares nothing with other tests
 	for _, pin := range pinCases() {
 		for _, m := range []mode{{"2.1", true}, {"2.0", false}} {
 			t.Run(pin.name+"/"+m.String(), func(t *testing.T) {
