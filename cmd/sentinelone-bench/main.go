@@ -104,7 +104,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep, err := bench.Run(ctx, cfg)
 	var ingest *bench.Ingest
 	if err == nil && strings.Contains(cfg.Parts, "e") {
-		ingest, err = bench.MeasureIngest(ctx, cfg, ingestThreats, ingestItems, 1)
+		ingest, err = bench.MeasureIngest(ctx, cfg, ingestThreats, ingestItems, min(cfg.ListRuns, 2))
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "logs of the processes are kept in %s\n", workDir)
@@ -113,19 +113,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !keep {
 		_ = os.RemoveAll(workDir)
 	}
+	if ingest != nil {
+		rep.AddIngest(ingest)
+	}
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
-	if ingest != nil {
-		if err := bench.WriteIngest(stdout, ingest); err != nil {
-			return err
-		}
-	}
 	if jsonOut != "" {
-		b, err := json.MarshalIndent(struct {
-			*bench.Report
-			Ingest *bench.Ingest `json:"ingest,omitempty"`
-		}{rep, ingest}, "", "  ")
+		b, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
 			return err
 		}

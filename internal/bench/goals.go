@@ -57,6 +57,11 @@ func goals(r *Report) []Goal {
 			fmt.Sprintf("%.2fx..%.2fx", GoalPacedRateLow, GoalPacedRateHigh), ratio, "x",
 			ratio >= GoalPacedRateLow && ratio <= GoalPacedRateHigh)
 	}
+	if in := r.Ingest; in != nil {
+		add("e", fmt.Sprintf("fetch_threats stream/direct walk (%dk)", in.Threats/1000), fmt.Sprintf("<= %.2fx", IngestRatioGoal),
+			in.Ratio, "x", in.Ratio <= IngestRatioGoal)
+		add("e", "connector peak RSS", fmt.Sprintf("<= %.0f MiB", mib(RSSGoal)), mib(in.PeakRSS), "MiB", in.RSSWithinGoal)
+	}
 	return out
 }
 

@@ -43,4 +43,11 @@ func TestGoalsBesideTheirFigures(t *testing.T) {
 	assert.Contains(t, out.String(), "(floor of one more hop: 1.90x)")
 	assert.Contains(t, out.String(), "FAIL  d) 429s from the simulator")
 	assert.Contains(t, out.String(), "3 of 7 goals met")
+
+	r.AddIngest(&Ingest{Threats: 100000, Ratio: 1.25, PeakRSS: 50 << 20, RSSWithinGoal: true})
+	out.Reset()
+	require.NoError(t, r.WriteTable(&out))
+	assert.Contains(t, out.String(), "FAIL  e) fetch_threats stream/direct walk (100k)")
+	assert.Contains(t, out.String(), "PASS  e) connector peak RSS")
+	assert.Contains(t, out.String(), "4 of 9 goals met")
 }

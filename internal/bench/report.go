@@ -73,6 +73,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintln(w)
 	}
 	r.writePacing(w)
+	if r.Ingest != nil {
+		if err := WriteIngest(w, r.Ingest); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
 	r.writeGoals(w)
 	return nil
 }

@@ -136,7 +136,15 @@ type Report struct {
 	DirectThroughput []Throughput `json:"direct_throughput,omitempty"`
 	List             *List        `json:"list,omitempty"`
 	Pacing           *Pacing      `json:"pacing,omitempty"`
-	Goals            []Goal       `json:"goals,omitempty"`
+	// Ingest is part e, measured by MeasureIngest and added with AddIngest.
+	Ingest *Ingest `json:"ingest,omitempty"`
+	Goals  []Goal  `json:"goals,omitempty"`
+}
+
+// AddIngest adds part e's figures to the report and its goals.
+func (r *Report) AddIngest(in *Ingest) {
+	r.Ingest = in
+	r.Goals = goals(r)
 }
 
 var (
