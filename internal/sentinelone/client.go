@@ -242,6 +242,7 @@ type request struct {
 	list     bool   // the answer's data is a list: decode it straight into items
 	nested   string // with list: the items are data[nested] (GET /sites: data.sites)
 	safe     bool   // repeating it cannot act twice (reads, login): retried like a GET
+	limit    int    // with list: the page size asked for
 }
 
 // callPath is the concrete path used in messages, e.g. "/agents/count".

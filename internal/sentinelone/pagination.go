@@ -1,6 +1,7 @@
 package sentinelone
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -63,8 +64,9 @@ func (c *Client) nestedPages(ctx context.Context, what, endpoint, path, nested s
 		firstSkip := min(opts.Skip, MaxSkip)
 		discard := opts.Skip - firstSkip
 		cursor := ""
-		// page is the request of the page after cursor (the first page when first).
-		page := func(first bool, cursor string) *request {
+		// page is the request of the page after cursor (the first page when first), for a
+		// walk with remaining items to go after discarding discard.
+		page := func(first bool, cursor string, remaining, discard int) *request {
 			q := maps.Clone(base)
 			lim := pageSize
 			if opts.Limit > 0 {
@@ -78,19 +80,41 @@ func (c *Client) nestedPages(ctx context.Context, what, endpoint, path, nested s
 			} else {
 				q.Set("cursor", cursor)
 			}
-			return &request{method: http.MethodGet, endpoint: endpoint, path: path, query: q, list: true, nested: nested}
+			return &request{method: http.MethodGet, endpoint: endpoint, path: path, query: q, list: true, nested: nested, limit: lim}
 		}
 		var ahead *readAhead
 		defer func() { ahead.drop() }()
 		for first := true; ; first = false {
-			var resp *response
+			var req *request
+			var raw *rawResponse
 			var err error
 			if ahead != nil {
-				resp, err = ahead.wait()
+				req, raw, err = ahead.wait()
 				ahead = nil
 			} else {
-				resp, err = c.call(ctx, page(first, cursor))
+				req = page(first, cursor, remaining, discard)
+				raw, err = c.sendAuthed(ctx, req, nil)
 			}
+			if err != nil {
+				yield(nil, fmt.Errorf("%s: %w", what, err))
+				return
+			}
+			// The next page is asked for before this one is decoded: its cursor is peeked at
+			// in the body, and the guess is confirmed (or the page dropped) once decoded.
+			peeked := ""
+			if opts.ReadAhead != nil {
+				peeked = peekCursor(raw.body)
+				n := max(req.limit-discard, 0) // this page's items, if it is full
+				left, skip := remaining, max(discard-req.limit, 0)
+				if opts.Limit > 0 {
+					n = min(n, remaining)
+					left -= n
+				}
+				if peeked != "" && (opts.Limit == 0 || left > 0) && opts.ReadAhead(n) {
+					ahead = c.startReadAhead(ctx, page(false, peeked, left, skip))
+				}
+			}
+			resp, err := c.decode(req, raw)
 			if err != nil {
 				yield(nil, fmt.Errorf("%s: %w", what, err))
 				return
@@ -108,8 +132,12 @@ func (c *Client) nestedPages(ctx context.Context, what, endpoint, path, nested s
 				remaining -= len(items)
 			}
 			last := resp.NextCursor == "" || got == 0 || (opts.Limit > 0 && remaining == 0)
-			if !last && opts.ReadAhead != nil && opts.ReadAhead(len(items)) {
-				ahead = c.startReadAhead(ctx, page(false, resp.NextCursor))
+			if ahead != nil && (last || resp.NextCursor != peeked || got != req.limit && !opts.ReadAhead(len(items))) {
+				ahead.drop() // guessed wrong: another cursor, or a short page after which the walk ends
+				ahead = nil
+			}
+			if ahead == nil && !last && opts.ReadAhead != nil && opts.ReadAhead(len(items)) {
+				ahead = c.startReadAhead(ctx, page(false, resp.NextCursor, remaining, discard))
 			}
 			if len(items) > 0 && !yield(items, nil) {
 				return
@@ -122,30 +150,55 @@ func (c *Client) nestedPages(ctx context.Context, what, endpoint, path, nested s
 	}
 }
 
+// peekCursor finds the next cursor in a list page's body before it is decoded: the string
+// of its last "nextCursor" key ("" when null or absent). It is a guess, confirmed against
+// the decoded page; a page whose items happen to hold such a key is only read ahead wrongly
+// and dropped.
+func peekCursor(body []byte) string {
+	i := bytes.LastIndex(body, []byte(`"nextCursor"`))
+	if i < 0 {
+		return ""
+	}
+	j := skipSpace(body, i+len(`"nextCursor"`))
+	if j >= len(body) || body[j] != ':' {
+		return ""
+	}
+	j = skipSpace(body, j+1)
+	if j >= len(body) || body[j] != '"' {
+		return ""
+	}
+	var cur string
+	if json.Unmarshal(body[j:stringEnd(body, j)], &cur) != nil {
+		return ""
+	}
+	return cur
+}
+
 // readAhead is a page being read while the one before it is consumed.
 type readAhead struct {
 	cancel context.CancelFunc
 	done   chan struct{}
-	resp   *response
+	req    *request
+	raw    *rawResponse
 	err    error
 }
 
-// startReadAhead sends req in the background.
+// startReadAhead sends req in the background; its answer is decoded by the walk.
 func (c *Client) startReadAhead(ctx context.Context, req *request) *readAhead {
 	ctx, cancel := context.WithCancel(ctx)
-	r := &readAhead{cancel: cancel, done: make(chan struct{})}
+	r := &readAhead{cancel: cancel, done: make(chan struct{}), req: req}
 	go func() {
 		defer close(r.done)
-		r.resp, r.err = c.call(ctx, req)
+		r.raw, r.err = c.sendAuthed(ctx, req, nil)
 	}()
 	return r
 }
 
-// wait returns the page once it is read.
-func (r *readAhead) wait() (*response, error) {
+// wait returns the page's request and answer once it is read.
+func (r *readAhead) wait() (*request, *rawResponse, error) {
 	<-r.done
 	r.cancel()
-	return r.resp, r.err
+	return r.req, r.raw, r.err
 }
 
 // drop abandons the page of a walk that ended before it, and waits for its request to end,

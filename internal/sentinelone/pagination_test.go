@@ -346,3 +346,47 @@ func TestPaginationAPIErrorEndsWalk(t *testing.T) {
 	assert.Equal(t, 1, errs)
 	assert.Equal(t, 2, calls)
 }
+
+func TestPeekCursor(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"data":[],"pagination":{"nextCursor":"YWJj","totalItems":3}}`: "YWJj",
+		`{"data":[],"pagination":{"nextCursor" : "a\/b"}}`:              "a/b",
+		`{"data":[],"pagination":{"nextCursor":null}}`:                  "",
+		`{"data":[{"nextCursor":"inner"}]}`:                             "inner", // a guess the walk checks
+		`{"data":[],"pagination":{"nextCursor":"unterminated`:           "",
+		`{"data":[]}`: "",
+		`{"data":[{"note":"\"nextCursor\":\"x\""}],"pagination":{"nextCursor":"real"}}`: "real",
+	} {
+		assert.Equal(t, want, peekCursor([]byte(body)), body)
+	}
+}
+
+// TestReadAheadCheckedAgainstTheDecodedPage: a wrong guess of the next cursor (an item that
+// holds a "nextCursor" key of its own, after the real one) is dropped, and the walk reads the
+// right page; every item arrives once.
+func TestReadAheadCheckedAgainstTheDecodedPage(t *testing.T) {
+	f := newFixture(t)
+	var mu sync.Mutex
+	var cursors []string
+	f.mux.HandleFunc("/agents", func(w http.ResponseWriter, r *http.Request) {
+		c := r.URL.Query().Get("cursor")
+		mu.Lock()
+		cursors = append(cursors, c)
+		mu.Unlock()
+		switch c {
+		case "":
+			writeJSON(w, http.StatusOK, `{"pagination":{"nextCursor":"p2"},"data":[{"id":"1","x":{"nextCursor":"decoy"}}]}`)
+		case "p2":
+			writeJSON(w, http.StatusOK, `{"data":[{"id":"2"}],"pagination":{"nextCursor":null}}`)
+		default:
+			writeJSON(w, http.StatusOK, `{"data":[{"id":"99"}],"pagination":{"nextCursor":null}}`)
+		}
+	})
+	items, err := Collect(f.client.Agents.Pages(context.Background(), nil, ListOptions{PageSize: 1, ReadAhead: ToTheEnd}))
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 2}, ids(t, items))
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, "", cursors[0])
+	assert.Contains(t, cursors, "p2")
+}
