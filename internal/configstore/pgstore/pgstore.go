@@ -250,9 +250,7 @@ func (t *pgTx) Put(rec configstore.Stored) error {
 }
 
 func (t *pgTx) Delete(id string) error {
-	if _, ok := t.puts[id]; ok {
-		delete(t.puts, id)
-	}
+	delete(t.puts, id)
 	t.deletes = append(t.deletes, id)
 	return nil
 }
