@@ -29,15 +29,19 @@ type feedTail struct {
 	Stream  string   `json:"stream"`
 }
 
-// feedStream is the streamed answer of a fetch: {"data": [changes…], <feedTail>}. The tail
-// is written only once every change has gone out and, for a stream, its state is recorded,
-// so a caller that has the checkpoint has the whole batch.
-func feedStream(run func(ctx context.Context, yield func(json.RawMessage) error) (feedTail, error)) *connector.ItemStream {
+// feedStream is the streamed answer of a fetch: {"data": [changes…], <feedTail>}, runFeed
+// over walk, its errors prefixed with what. The tail is written only once every change has
+// gone out and, for a stream, its state is recorded, so a caller that has the checkpoint
+// has the whole batch.
+func feedStream(call *connector.Call, p feedParams, walk feedWalk, decode func(json.RawMessage) (change, error), what string) *connector.ItemStream {
 	var tail feedTail
 	return connector.NewObjectStream("data", func(ctx context.Context, yield func(json.RawMessage) error) error {
-		t, err := run(ctx, yield)
+		t, err := runFeed(ctx, call, p, walk, decode, yield)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
 		tail = t
-		return err
+		return nil
 	}, func() (any, error) { return tail, nil })
 }
 

@@ -37,13 +37,7 @@ func fetchAlerts(ctx context.Context, call *connector.Call, client *sentinelone.
 		}
 		return client.Alerts.Created(ctx, g, pageSize, readAhead)
 	}
-	return feedStream(func(ctx context.Context, yield func(json.RawMessage) error) (feedTail, error) {
-		tail, err := runFeed(ctx, call, p, walk, decodeAlertChange, yield)
-		if err != nil {
-			return feedTail{}, fmt.Errorf("fetch alerts: %w", err)
-		}
-		return tail, nil
-	}), nil
+	return feedStream(call, p, walk, decodeAlertChange, "fetch alerts"), nil
 }
 
 // decodeAlertChange reads an alert's id and createdAt, under alertInfo. The feed orders

@@ -32,13 +32,7 @@ func fetchThreats(ctx context.Context, call *connector.Call, client *sentinelone
 		}
 		return client.Threats.Changed(ctx, g, pageSize, readAhead)
 	}
-	return feedStream(func(ctx context.Context, yield func(json.RawMessage) error) (feedTail, error) {
-		tail, err := runFeed(ctx, call, p, walk, decodeThreatChange, yield)
-		if err != nil {
-			return feedTail{}, fmt.Errorf("fetch threats: %w", err)
-		}
-		return tail, nil
-	}), nil
+	return feedStream(call, p, walk, decodeThreatChange, "fetch threats"), nil
 }
 
 // decodeThreatChange reads a threat's id and stamps (sentinelone.ThreatStamps).
