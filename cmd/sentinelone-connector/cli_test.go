@@ -153,7 +153,7 @@ func TestExecUsageErrors(t *testing.T) {
 		{[]string{"exec", "get_agents", "--dev", "limit"}, `want name=value, got "limit"`},
 		{[]string{"exec", "get_agents", "--dev", "limit=1", "limit=2"}, `parameter "limit" is given twice`},
 		{[]string{"exec", "get_agents", "--dev", "--params", "[1]"}, "--params must be a JSON object"},
-		{[]string{"exec", "get_agents"}, "say where to run: --server URL, --data-dir DIR or --dev"},
+		{[]string{"exec", "get_agents"}, "say where to run: --server URL, --data-dir DIR, --store URL or --dev"},
 		{[]string{"exec", "get_agents", "--dev", "--server", "http://127.0.0.1:1"}, "exclude each other"},
 		{[]string{"exec", "get_agents", "--bogus"}, "flag provided but not defined: -bogus"},
 	} {

@@ -44,8 +44,8 @@ flags:
 
 // execFlags are the exec command's settings.
 type execFlags struct {
-	server, tokenFile, dataDir, config, params, caBundle string
-	dev                                                  bool
+	server, tokenFile, dataDir, store, keyFile, config, params, caBundle string
+	dev                                                                 bool
 	timeout                                              time.Duration
 }
 
@@ -60,6 +60,8 @@ func runExec(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&f.server, "server", "", "URL of a running connector server, e.g. http://127.0.0.1:8787")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the server's API token (default: env CONNECTOR_API_TOKEN)")
 	fs.StringVar(&f.dataDir, "data-dir", os.Getenv("CONNECTOR_DATA_DIR"), "run in this process on this data directory's configurations (env CONNECTOR_DATA_DIR)")
+	fs.StringVar(&f.store, "store", os.Getenv("CONNECTOR_STORE"), "run in this process on the PostgreSQL store shared by replicas, postgres://…, instead of --data-dir (env CONNECTOR_STORE)")
+	fs.StringVar(&f.keyFile, "secret-key-file", os.Getenv("CONNECTOR_SECRET_KEY_FILE"), "with --store: the file of the secret key the replicas share; or env "+configstore.KeyEnv+" (env CONNECTOR_SECRET_KEY_FILE)")
 	fs.BoolVar(&f.dev, "dev", false, "run in this process on an embedded SentinelOne simulator")
 	fs.StringVar(&f.caBundle, "ca-bundle", os.Getenv("CONNECTOR_CA_BUNDLE"), "PEM file of extra CAs trusted for SentinelOne consoles, in process (env CONNECTOR_CA_BUNDLE)")
 	fs.StringVar(&f.config, "config", "", "configuration id or name (default: the default configuration)")
@@ -88,8 +90,10 @@ func runExec(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch {
 	case f.server != "" && f.dev:
 		return usagef("exec: --server and --dev exclude each other")
-	case f.server == "" && !f.dev && f.dataDir == "":
-		return usagef("exec: say where to run: --server URL, --data-dir DIR or --dev")
+	case f.server == "" && !f.dev && f.dataDir == "" && f.store == "":
+		return usagef("exec: say where to run: --server URL, --data-dir DIR, --store URL or --dev")
+	case f.store != "" && (f.server != "" || f.dev):
+		return usagef("exec: --store runs in this process: it excludes --server and --dev")
 	}
 	body, err := json.Marshal(connector.ExecuteRequest{Connector: m.Name, Version: m.Version, Operation: op.Name, Config: f.config, Params: params})
 	if err != nil {
@@ -233,7 +237,7 @@ func execLocal(ctx context.Context, f execFlags, body []byte, p *progress, stder
 	if f.dev {
 		opts.Dev, opts.Sim = true, s1sim.Options{}
 	} else {
-		opts.DataDir = f.dataDir
+		opts.DataDir, opts.Store, opts.SecretKeyFile = f.dataDir, f.store, f.keyFile
 		if opts.Client.RootCAs, err = loadCABundle(f.caBundle); err != nil {
 			return nil, fmt.Errorf("exec: %w", err)
 		}

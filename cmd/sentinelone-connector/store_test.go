@@ -168,3 +168,49 @@ func TestIngestOnASharedStore(t *testing.T) {
 		assert.Contains(t, seen, id)
 	}
 }
+
+// TestExecOnASharedStore: exec --store runs an operation in process on a configuration of
+// the PostgreSQL store that replicas share.
+func TestExecOnASharedStore(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	key := bytes.Repeat([]byte{7}, configstore.KeySize)
+	t.Setenv(configstore.KeyEnv, base64.StdEncoding.EncodeToString(key))
+	sim, err := s1sim.StartAt("127.0.0.1:0", s1sim.Options{Agents: 9})
+	require.NoError(t, err)
+	defer sim.Close()
+	ca := filepath.Join(t.TempDir(), "sim.pem")
+	require.NoError(t, os.WriteFile(ca, sim.CertPEM(), 0o600))
+	m, err := app.LoadManifest(nil)
+	require.NoError(t, err)
+	s, err := app.OpenShared(ctx, m, dsn, key, nil)
+	require.NoError(t, err)
+	var raw map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(`{"name":"tenant","config":{"host_name":"`+sim.URL+`","api_token":"`+s1sim.AdminAPIToken+`"}}`), &raw))
+	in, err := server.DecodeConfigInput(m, raw)
+	require.NoError(t, err)
+	_, err = s.Create(ctx, in)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	stdout, stderr, code := cli(t, "exec", "get_agent_count", "--store", dsn, "--ca-bundle", ca, "--config", "tenant")
+	require.Equal(t, 0, code, stderr)
+	var env struct {
+		Data struct {
+			Count int `json:"count"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &env), stdout)
+	live := 0
+	for _, a := range sim.Sim.Agents() {
+		if !a.IsDecommissioned {
+			live++
+		}
+	}
+	assert.Positive(t, live)
+	assert.Equal(t, live, env.Data.Count)
+
+	_, stderr, code = cli(t, "exec", "get_agent_count", "--store", dsn, "--dev")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--store runs in this process")
+}
