@@ -45,8 +45,8 @@ flags:
 // execFlags are the exec command's settings.
 type execFlags struct {
 	server, tokenFile, dataDir, store, keyFile, config, params, caBundle string
-	dev                                                                 bool
-	timeout                                              time.Duration
+	dev                                                                  bool
+	timeout                                                              time.Duration
 }
 
 func runExec(ctx context.Context, args []string, stdout, stderr io.Writer) error {
