@@ -44,19 +44,14 @@ func fetchAlerts(ctx context.Context, call *connector.Call, client *sentinelone.
 // alerts by createdAt, so createdAt is also the change's stamp: an alert has one change,
 // its creation.
 func decodeAlertChange(raw json.RawMessage) (change, error) {
-	var a struct {
-		AlertInfo struct {
-			AlertID   string `json:"alertId"`
-			CreatedAt string `json:"createdAt"`
-		} `json:"alertInfo"`
-	}
-	if err := json.Unmarshal(raw, &a); err != nil || a.AlertInfo.AlertID == "" {
+	a, err := sentinelone.AlertStamps(raw)
+	if err != nil || a.ID == "" {
 		return change{}, fmt.Errorf("decode alert: not an alert object with alertInfo.alertId")
 	}
-	if a.AlertInfo.CreatedAt == "" {
-		return change{}, fmt.Errorf("decode alert %s: it has no alertInfo.createdAt", a.AlertInfo.AlertID)
+	if a.CreatedAt == "" {
+		return change{}, fmt.Errorf("decode alert %s: it has no alertInfo.createdAt", a.ID)
 	}
-	return change{ID: a.AlertInfo.AlertID, UpdatedAt: a.AlertInfo.CreatedAt, CreatedAt: a.AlertInfo.CreatedAt}, nil
+	return change{ID: a.ID, UpdatedAt: a.CreatedAt, CreatedAt: a.CreatedAt}, nil
 }
 
 var fetchAlertsSpec = spec{name: FetchAlerts, run: fetchAlerts}

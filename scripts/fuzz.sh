@@ -20,6 +20,7 @@ targets=(
 	"FuzzNormalizeHost ./internal/sentinelone 50000"
 	"FuzzDecodeList ./internal/sentinelone 100000"
 	"FuzzThreatStamps ./internal/sentinelone 100000"
+	"FuzzAlertStamps ./internal/sentinelone 50000"
 	"FuzzDestructiveSelection ./operations 400"
 	"FuzzTemplate ./internal/playbook 20000"
 )

@@ -1,6 +1,7 @@
 package sentinelone
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -103,4 +104,31 @@ func (s Pin) checkAlert(what string, raw json.RawMessage) error {
 		return &ScopeError{Object: fmt.Sprintf("an item of %s in account %q", what, a.Info.AccountID), Scope: s}
 	}
 	return nil
+}
+
+// AlertStamps reads an alert's id and creation time (alertInfo.alertId and
+// alertInfo.createdAt) from an item of an alert page (valid JSON, as Created yields it),
+// without decoding the rest. Keys match as encoding/json matches struct fields; ID and
+// CreatedAt are left empty when absent, and UpdatedAt is always empty (alerts carry no
+// change stamp a walk can follow).
+func AlertStamps(raw json.RawMessage) (Stamps, error) {
+	var st Stamps
+	err := eachMember(raw, func(key, v []byte) error {
+		if !bytes.EqualFold(key, []byte("alertInfo")) || isNull(v) {
+			return nil
+		}
+		return eachMember(v, func(key, v []byte) error {
+			switch {
+			case bytes.EqualFold(key, []byte("alertId")):
+				return readString(v, &st.ID)
+			case bytes.EqualFold(key, []byte("createdAt")):
+				return readString(v, &st.CreatedAt)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return Stamps{}, err
+	}
+	return st, nil
 }

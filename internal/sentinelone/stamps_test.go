@@ -80,3 +80,46 @@ func FuzzThreatStamps(f *testing.F) {
 		}
 	})
 }
+
+// alertStampsOracle reads an alert's stamps with encoding/json, as AlertStamps must.
+func alertStampsOracle(raw []byte) (sentinelone.Stamps, error) {
+	var a struct {
+		AlertInfo struct {
+			AlertID   string `json:"alertId"`
+			CreatedAt string `json:"createdAt"`
+		} `json:"alertInfo"`
+	}
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return sentinelone.Stamps{}, err
+	}
+	return sentinelone.Stamps{ID: a.AlertInfo.AlertID, CreatedAt: a.AlertInfo.CreatedAt}, nil
+}
+
+var alertStampSeeds = []string{
+	`{"alertInfo":{"alertId":"1","createdAt":"2026-01-01T00:00:00Z","updatedAt":"x"},"ruleInfo":{"alertId":"no"}}`,
+	`{"ruleInfo":{"name":"r"},"ALERTINFO":{"ALERTID":"2"}}`,
+	`{"alertInfo":null}`,
+	`{"alertInfo":{"alertId":3}}`,
+	`{"alertInfo":{"alertId":"4"},"alertInfo":{"createdAt":"c"}}`,
+	`{"alertInfo":[1]}`,
+	`{}`,
+}
+
+func FuzzAlertStamps(f *testing.F) {
+	for _, s := range alertStampSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, gotErr := sentinelone.AlertStamps(raw) // never panics, valid or not
+		if !json.Valid(raw) {
+			return
+		}
+		want, wantErr := alertStampsOracle(raw)
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("AlertStamps error %v, encoding/json error %v, for %q", gotErr, wantErr, raw)
+		}
+		if wantErr == nil {
+			assert.Equal(t, want, got)
+		}
+	})
+}
