@@ -119,26 +119,7 @@ func TestStoreMigrateUsage(t *testing.T) {
 // later run — this process or any replica — continues: the second run writes only the
 // threats that came after the first.
 func TestIngestOnASharedStore(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	ctx := context.Background()
-	key := bytes.Repeat([]byte{9}, configstore.KeySize)
-	t.Setenv(configstore.KeyEnv, base64.StdEncoding.EncodeToString(key))
-	sim, err := s1sim.StartAt("127.0.0.1:0", s1sim.Options{Threats: 12})
-	require.NoError(t, err)
-	defer sim.Close()
-	ca := filepath.Join(t.TempDir(), "sim.pem")
-	require.NoError(t, os.WriteFile(ca, sim.CertPEM(), 0o600))
-	m, err := app.LoadManifest(nil)
-	require.NoError(t, err)
-	s, err := app.OpenShared(ctx, m, dsn, key, nil)
-	require.NoError(t, err)
-	var raw map[string]json.RawMessage
-	require.NoError(t, json.Unmarshal([]byte(`{"name":"tenant","config":{"host_name":"`+sim.URL+`","api_token":"`+s1sim.AdminAPIToken+`"}}`), &raw))
-	in, err := server.DecodeConfigInput(m, raw)
-	require.NoError(t, err)
-	_, err = s.Create(ctx, in)
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
+	dsn, sim, ca := sharedTenant(t, s1sim.Options{Threats: 12})
 
 	out := filepath.Join(t.TempDir(), "threats.ndjson")
 	ingest := func() map[string]int {
@@ -172,26 +153,7 @@ func TestIngestOnASharedStore(t *testing.T) {
 // TestExecOnASharedStore: exec --store runs an operation in process on a configuration of
 // the PostgreSQL store that replicas share.
 func TestExecOnASharedStore(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	ctx := context.Background()
-	key := bytes.Repeat([]byte{7}, configstore.KeySize)
-	t.Setenv(configstore.KeyEnv, base64.StdEncoding.EncodeToString(key))
-	sim, err := s1sim.StartAt("127.0.0.1:0", s1sim.Options{Agents: 9})
-	require.NoError(t, err)
-	defer sim.Close()
-	ca := filepath.Join(t.TempDir(), "sim.pem")
-	require.NoError(t, os.WriteFile(ca, sim.CertPEM(), 0o600))
-	m, err := app.LoadManifest(nil)
-	require.NoError(t, err)
-	s, err := app.OpenShared(ctx, m, dsn, key, nil)
-	require.NoError(t, err)
-	var raw map[string]json.RawMessage
-	require.NoError(t, json.Unmarshal([]byte(`{"name":"tenant","config":{"host_name":"`+sim.URL+`","api_token":"`+s1sim.AdminAPIToken+`"}}`), &raw))
-	in, err := server.DecodeConfigInput(m, raw)
-	require.NoError(t, err)
-	_, err = s.Create(ctx, in)
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
+	dsn, sim, ca := sharedTenant(t, s1sim.Options{Agents: 9})
 
 	stdout, stderr, code := cli(t, "exec", "get_agent_count", "--store", dsn, "--ca-bundle", ca, "--config", "tenant")
 	require.Equal(t, 0, code, stderr)
@@ -213,4 +175,32 @@ func TestExecOnASharedStore(t *testing.T) {
 	_, stderr, code = cli(t, "exec", "get_agent_count", "--store", dsn, "--dev")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "--store runs in this process")
+}
+
+// sharedTenant starts a simulator with opts and makes, in a fresh PostgreSQL store shared
+// under the key it puts in the environment, the configuration "tenant" pointing at it. It
+// returns the store's DSN, the simulator and the file of its certificate.
+func sharedTenant(t *testing.T, opts s1sim.Options) (string, *s1sim.Server, string) {
+	t.Helper()
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	key := bytes.Repeat([]byte{9}, configstore.KeySize)
+	t.Setenv(configstore.KeyEnv, base64.StdEncoding.EncodeToString(key))
+	sim, err := s1sim.StartAt("127.0.0.1:0", opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
+	ca := filepath.Join(t.TempDir(), "sim.pem")
+	require.NoError(t, os.WriteFile(ca, sim.CertPEM(), 0o600))
+	m, err := app.LoadManifest(nil)
+	require.NoError(t, err)
+	s, err := app.OpenShared(ctx, m, dsn, key, nil)
+	require.NoError(t, err)
+	var raw map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(`{"name":"tenant","config":{"host_name":"`+sim.URL+`","api_token":"`+s1sim.AdminAPIToken+`"}}`), &raw))
+	in, err := server.DecodeConfigInput(m, raw)
+	require.NoError(t, err)
+	_, err = s.Create(ctx, in)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	return dsn, sim, ca
 }
