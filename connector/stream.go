@@ -134,6 +134,9 @@ func JoinObject(field string, items []json.RawMessage, rest json.RawMessage) jso
 // CloseObject is what follows a streamed list inside its object answer: the closing bracket,
 // then rest's members and the object's closing brace.
 func CloseObject(rest json.RawMessage) []byte {
+	if len(rest) < 2 { // no members
+		return []byte("]}")
+	}
 	members := rest[1 : len(rest)-1] // rest is {…}
 	if len(bytes.TrimSpace(members)) == 0 {
 		return []byte("]}")
