@@ -117,22 +117,15 @@ func TestFetchAlertsModel(t *testing.T) {
 				}
 				streamDone := !s.HasMore && ack == s.Checkpoint
 
-				for id, n := range delivered {
-					require.Equal(t, 1, n, "alert %s delivered %d times", id, n)
-				}
-				if callerDone {
-					require.Empty(t, missing(w.currentAlerts(from), delivered), "alerts missed at poll %d", poll)
-				}
+				current := func() []string { return w.currentAlerts(from) }
+				requireOnce(t, delivered, callerDone, current, "alert", "delivered", poll)
 				if streamDone && callerDone {
 					drained++
 					for _, id := range holding {
 						stored[id]++
 					}
 					holding = nil
-					require.Empty(t, missing(w.currentAlerts(from), stored), "alerts the stream lost by poll %d", poll)
-					for id, n := range stored {
-						require.Equal(t, 1, n, "the stream stored alert %s %d times", id, n)
-					}
+					requireOnce(t, stored, true, current, "alert", "stored by the stream", poll)
 				}
 			}
 		})

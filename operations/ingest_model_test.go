@@ -127,6 +127,19 @@ func (w *ingestWorld) current(from time.Time) []string {
 	return out
 }
 
+// requireOnce requires that nothing in got came more than once and, when complete, that
+// got holds every one of want; what names the items ("change", "alert") and how says what
+// happened to them ("delivered", "stored by the stream").
+func requireOnce(t *testing.T, got map[string]int, complete bool, want func() []string, what, how string, poll int) {
+	t.Helper()
+	for k, n := range got {
+		require.Equal(t, 1, n, "%s %s %s %d times", what, k, how, n)
+	}
+	if complete {
+		require.Empty(t, missing(want(), got), "%ss not %s by poll %d", what, how, poll)
+	}
+}
+
 // missing lists the changes of want that got lacks.
 func missing(want []string, got map[string]int) []string {
 	var out []string
@@ -222,22 +235,15 @@ func TestFetchThreatsModel(t *testing.T) {
 					}
 					streamDone := !s.HasMore && ack == s.Checkpoint
 
-					for p, n := range delivered {
-						require.Equal(t, 1, n, "change %s delivered %d times", p, n)
-					}
-					if callerDone {
-						require.Empty(t, missing(w.current(from), delivered), "changes missed at poll %d", poll)
-					}
+					current := func() []string { return w.current(from) }
+					requireOnce(t, delivered, callerDone, current, "change", "delivered", poll)
 					if streamDone && callerDone {
 						drained++
 						for _, p := range holding {
 							stored[p]++
 						}
 						holding = nil
-						require.Empty(t, missing(w.current(from), stored), "changes the stream lost by poll %d", poll)
-						for p, n := range stored {
-							require.Equal(t, 1, n, "the stream stored change %s %d times", p, n)
-						}
+						requireOnce(t, stored, true, current, "change", "stored by the stream", poll)
 					}
 				}
 			})
