@@ -113,12 +113,12 @@ func (c *collector) answer(rest json.RawMessage) any {
 	if c.field == "" {
 		return c.items
 	}
-	return JoinObject(c.field, c.items, rest)
+	return joinObject(c.field, c.items, rest)
 }
 
-// JoinObject writes the object answer of a stream: {"<field>": [items…], <rest's members>},
+// joinObject writes the object answer of a stream: {"<field>": [items…], <rest's members>},
 // where rest is a JSON object.
-func JoinObject(field string, items []json.RawMessage, rest json.RawMessage) json.RawMessage {
+func joinObject(field string, items []json.RawMessage, rest json.RawMessage) json.RawMessage {
 	key, _ := json.Marshal(field)
 	out := make([]byte, 0, 64+len(rest))
 	out = append(append(append(out, '{'), key...), ":["...)
